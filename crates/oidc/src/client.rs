@@ -1,0 +1,436 @@
+//! Registered relying parties (OAuth 2.0 clients) and their registration
+//! rules (RFC 6749 §2, OpenID Connect Dynamic Client Registration §2 for the
+//! metadata names).
+
+use latchkey_core::{RepoError, UnixTime};
+use serde::{Deserialize, Serialize};
+
+use crate::redirect_uri::{RedirectUri, RedirectUriError};
+
+/// A client identifier (RFC 6749 §2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClientId(pub String);
+
+impl std::fmt::Display for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a client can keep a secret (RFC 6749 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    Public,
+    Confidential,
+}
+
+/// How a client authenticates at the token endpoint
+/// (`token_endpoint_auth_method`, OpenID Connect Core §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    None,
+}
+
+/// An OAuth 2.0 grant type a client may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    RefreshToken,
+    ClientCredentials,
+}
+
+macro_rules! str_enum {
+    ($ty:ty { $($variant:ident => $s:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The protocol / stored spelling.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $s),+ }
+            }
+            /// Parse the protocol / stored spelling.
+            #[must_use]
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$variant),)+ _ => None }
+            }
+            /// Every accepted spelling, for error messages.
+            #[must_use]
+            pub fn all() -> &'static [&'static str] {
+                &[$($s),+]
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(ClientType { Public => "public", Confidential => "confidential" });
+str_enum!(TokenAuthMethod {
+    ClientSecretBasic => "client_secret_basic",
+    ClientSecretPost => "client_secret_post",
+    PrivateKeyJwt => "private_key_jwt",
+    None => "none",
+});
+str_enum!(GrantType {
+    AuthorizationCode => "authorization_code",
+    RefreshToken => "refresh_token",
+    ClientCredentials => "client_credentials",
+});
+
+/// A registered client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: String,
+    pub client_type: ClientType,
+    /// Hash of the client secret (see `client_secret`); `None` for public
+    /// clients. Never the secret itself.
+    #[serde(skip_serializing)]
+    pub secret_hash: Option<String>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    pub grant_types: Vec<GrantType>,
+    pub scopes: Vec<String>,
+    pub token_endpoint_auth_method: TokenAuthMethod,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+/// Registration input, as given by an operator (CLI or admin API).
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    /// Requested client id; a random one is assigned when absent.
+    pub id: Option<String>,
+    pub name: String,
+    pub client_type: Option<ClientType>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub token_endpoint_auth_method: Option<String>,
+}
+
+/// Changes to an existing client; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ClientUpdate {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub grant_types: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Why a client registration or update was refused. Each message names the
+/// field and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("client id must be 1 to 64 characters of letters, digits, '.', '_' or '-'")]
+    Id,
+    #[error("name must be 1 to 100 characters")]
+    Name,
+    #[error("redirect_uris: {0}")]
+    RedirectUri(RedirectUriError),
+    #[error("post_logout_redirect_uris: {0}")]
+    PostLogoutRedirectUri(RedirectUriError),
+    #[error("unknown grant type {0:?}; expected one of {1}")]
+    GrantType(String, String),
+    #[error("unknown token_endpoint_auth_method {0:?}; expected one of {1}")]
+    AuthMethod(String, String),
+    #[error("scope {0:?} is not a valid scope token (RFC 6749 §3.3)")]
+    Scope(String),
+    #[error("{0}")]
+    Inconsistent(&'static str),
+}
+
+const DEFAULT_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+
+impl NewClient {
+    /// Validate and build the client record. `secret_hash` is the hash of a
+    /// generated secret for confidential clients, `None` for public ones.
+    pub fn into_client(
+        self,
+        generated_id: String,
+        secret_hash: Option<String>,
+        now: UnixTime,
+    ) -> Result<Client, ClientError> {
+        let id = match self.id {
+            Some(id) => validate_id(&id)?,
+            None => generated_id,
+        };
+        let client_type = self.client_type.unwrap_or(ClientType::Confidential);
+        let method = match self.token_endpoint_auth_method.as_deref() {
+            Some(m) => TokenAuthMethod::parse(m).ok_or_else(|| {
+                ClientError::AuthMethod(m.to_owned(), TokenAuthMethod::all().join(", "))
+            })?,
+            None => match client_type {
+                ClientType::Public => TokenAuthMethod::None,
+                ClientType::Confidential => TokenAuthMethod::ClientSecretBasic,
+            },
+        };
+        let grant_types = if self.grant_types.is_empty() {
+            vec!["authorization_code".to_owned()]
+        } else {
+            self.grant_types
+        };
+        let scopes = if self.scopes.is_empty() {
+            DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            self.scopes
+        };
+        let client = Client {
+            id: ClientId(id),
+            name: String::new(),
+            client_type,
+            secret_hash,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            grant_types: Vec::new(),
+            scopes: Vec::new(),
+            token_endpoint_auth_method: method,
+            created_at: now,
+            updated_at: now,
+        };
+        let update = ClientUpdate {
+            name: Some(self.name),
+            redirect_uris: Some(self.redirect_uris),
+            post_logout_redirect_uris: Some(self.post_logout_redirect_uris),
+            grant_types: Some(grant_types),
+            scopes: Some(scopes),
+        };
+        client.updated(update, now)
+    }
+}
+
+impl Client {
+    /// Apply an update and re-validate the whole record.
+    pub fn updated(mut self, update: ClientUpdate, now: UnixTime) -> Result<Client, ClientError> {
+        if let Some(name) = update.name {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(ClientError::Name);
+            }
+            self.name = name;
+        }
+        if let Some(uris) = update.redirect_uris {
+            self.redirect_uris = parse_uris(&uris).map_err(ClientError::RedirectUri)?;
+        }
+        if let Some(uris) = update.post_logout_redirect_uris {
+            self.post_logout_redirect_uris =
+                parse_uris(&uris).map_err(ClientError::PostLogoutRedirectUri)?;
+        }
+        if let Some(grants) = update.grant_types {
+            let mut parsed = Vec::new();
+            for g in grants {
+                let grant = GrantType::parse(&g)
+                    .ok_or_else(|| ClientError::GrantType(g.clone(), GrantType::all().join(", ")))?;
+                if !parsed.contains(&grant) {
+                    parsed.push(grant);
+                }
+            }
+            self.grant_types = parsed;
+        }
+        if let Some(scopes) = update.scopes {
+            let mut parsed: Vec<String> = Vec::new();
+            for s in scopes {
+                if !is_scope_token(&s) {
+                    return Err(ClientError::Scope(s));
+                }
+                if !parsed.contains(&s) {
+                    parsed.push(s);
+                }
+            }
+            self.scopes = parsed;
+        }
+        self.updated_at = now;
+        self.check_consistency()?;
+        Ok(self)
+    }
+
+    /// Whether the client may use `grant`.
+    #[must_use]
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    fn check_consistency(&self) -> Result<(), ClientError> {
+        use ClientError::Inconsistent;
+        let public = self.client_type == ClientType::Public;
+        match (public, self.token_endpoint_auth_method) {
+            (true, TokenAuthMethod::None) | (false, TokenAuthMethod::ClientSecretBasic)
+            | (false, TokenAuthMethod::ClientSecretPost) => {}
+            (true, _) => return Err(Inconsistent("a public client authenticates with token_endpoint_auth_method none")),
+            (false, TokenAuthMethod::None) => {
+                return Err(Inconsistent("a confidential client cannot use token_endpoint_auth_method none"));
+            }
+            (false, TokenAuthMethod::PrivateKeyJwt) => {
+                return Err(Inconsistent("private_key_jwt needs a registered JWKS, which this version cannot store yet; use client_secret_basic or client_secret_post"));
+            }
+        }
+        if public != self.secret_hash.is_none() {
+            return Err(Inconsistent("confidential clients have a secret and public clients have none"));
+        }
+        if self.grant_types.is_empty() {
+            return Err(Inconsistent("grant_types must not be empty"));
+        }
+        let code = self.allows_grant(GrantType::AuthorizationCode);
+        if code && self.redirect_uris.is_empty() {
+            return Err(Inconsistent("authorization_code needs at least one redirect URI"));
+        }
+        if !code && !self.redirect_uris.is_empty() {
+            return Err(Inconsistent("redirect URIs are only used with the authorization_code grant"));
+        }
+        if self.allows_grant(GrantType::RefreshToken) && !code {
+            return Err(Inconsistent("refresh_token is only issued with the authorization_code grant"));
+        }
+        if public && self.allows_grant(GrantType::ClientCredentials) {
+            return Err(Inconsistent("client_credentials needs a confidential client (RFC 6749 §4.4)"));
+        }
+        if code && !self.scopes.iter().any(|s| s == "openid") {
+            return Err(Inconsistent("an OpenID Connect client must be allowed the openid scope"));
+        }
+        let private_use = self.redirect_uris.iter().any(|u| !u.as_str().starts_with("http"));
+        if private_use && !public {
+            return Err(Inconsistent("private-use URI schemes are for native (public) clients only (RFC 8252 §7.1)"));
+        }
+        Ok(())
+    }
+}
+
+fn validate_id(id: &str) -> Result<String, ClientError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok { Ok(id.to_owned()) } else { Err(ClientError::Id) }
+}
+
+fn parse_uris(raw: &[String]) -> Result<Vec<RedirectUri>, RedirectUriError> {
+    let mut out: Vec<RedirectUri> = Vec::with_capacity(raw.len());
+    for r in raw {
+        let uri = RedirectUri::parse(r)?;
+        if !out.contains(&uri) {
+            out.push(uri);
+        }
+    }
+    Ok(out)
+}
+
+/// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
+fn is_scope_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+/// Durable client storage, implemented by `latchkey-store`.
+#[allow(async_fn_in_trait)]
+pub trait ClientRepo {
+    /// Insert; `Conflict("client id")` when the id is taken.
+    async fn create_client(&self, client: &Client) -> Result<(), RepoError>;
+    /// A client by id.
+    async fn client_by_id(&self, id: &ClientId) -> Result<Option<Client>, RepoError>;
+    /// All clients, oldest first.
+    async fn list_clients(&self) -> Result<Vec<Client>, RepoError>;
+    /// Replace a client's record; `NotFound` when it does not exist.
+    async fn update_client(&self, client: &Client) -> Result<(), RepoError>;
+    /// Delete; `NotFound` when it does not exist.
+    async fn delete_client(&self, id: &ClientId) -> Result<(), RepoError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> NewClient {
+        NewClient {
+            name: "Demo".into(),
+            redirect_uris: vec!["https://app.example.com/cb".into()],
+            ..NewClient::default()
+        }
+    }
+
+    fn build(n: NewClient) -> Result<Client, ClientError> {
+        let hash = match n.client_type {
+            Some(ClientType::Public) => None,
+            _ => Some("sha256$x".to_owned()),
+        };
+        n.into_client("generated".into(), hash, UnixTime(1))
+    }
+
+    #[test]
+    fn confidential_defaults() {
+        let c = build(base()).unwrap();
+        assert_eq!(c.id.0, "generated");
+        assert_eq!(c.token_endpoint_auth_method, TokenAuthMethod::ClientSecretBasic);
+        assert_eq!(c.grant_types, vec![GrantType::AuthorizationCode]);
+        assert_eq!(c.scopes, vec!["openid", "profile", "email"]);
+    }
+
+    #[test]
+    fn public_client_uses_none() {
+        let c = build(NewClient { client_type: Some(ClientType::Public), ..base() }).unwrap();
+        assert_eq!(c.token_endpoint_auth_method, TokenAuthMethod::None);
+        assert!(c.secret_hash.is_none());
+    }
+
+    #[test]
+    fn rejects_inconsistent_registrations() {
+        let cases: Vec<NewClient> = vec![
+            NewClient { name: " ".into(), ..base() },
+            NewClient { id: Some("bad id".into()), ..base() },
+            NewClient { redirect_uris: vec![], ..base() },
+            NewClient { redirect_uris: vec!["http://evil.test/cb".into()], ..base() },
+            NewClient { grant_types: vec!["implicit".into()], ..base() },
+            NewClient { grant_types: vec!["refresh_token".into()], ..base() },
+            NewClient { scopes: vec!["profile".into()], ..base() },
+            NewClient { scopes: vec!["bad\"scope".into()], ..base() },
+            NewClient { token_endpoint_auth_method: Some("none".into()), ..base() },
+            NewClient { token_endpoint_auth_method: Some("magic".into()), ..base() },
+            NewClient {
+                client_type: Some(ClientType::Public),
+                grant_types: vec!["authorization_code".into(), "client_credentials".into()],
+                ..base()
+            },
+            NewClient {
+                redirect_uris: vec!["com.example.app:/cb".into()],
+                ..base()
+            },
+        ];
+        for (i, c) in cases.into_iter().enumerate() {
+            assert!(build(c).is_err(), "case {i} was accepted");
+        }
+    }
+
+    #[test]
+    fn machine_client_needs_no_redirect_uri() {
+        let c = build(NewClient {
+            redirect_uris: vec![],
+            grant_types: vec!["client_credentials".into()],
+            scopes: vec!["api".into()],
+            ..base()
+        })
+        .unwrap();
+        assert!(c.allows_grant(GrantType::ClientCredentials));
+    }
+
+    #[test]
+    fn update_revalidates() {
+        let c = build(base()).unwrap();
+        let bad = c.clone().updated(
+            ClientUpdate { redirect_uris: Some(vec![]), ..ClientUpdate::default() },
+            UnixTime(2),
+        );
+        assert!(bad.is_err());
+        let good = c
+            .updated(ClientUpdate { name: Some("New".into()), ..ClientUpdate::default() }, UnixTime(2))
+            .unwrap();
+        assert_eq!(good.name, "New");
+        assert_eq!(good.updated_at, UnixTime(2));
+    }
+}

@@ -1,0 +1,169 @@
+//! The durable database: one diesel code path over SQLite and PostgreSQL.
+//!
+//! diesel is synchronous; every query runs on tokio's blocking pool through
+//! [`Db::run`], and a semaphore sized to the connection pool bounds how many
+//! blocking threads can wait on the database at once.
+
+mod clients;
+mod connection;
+mod migrations;
+pub mod schema;
+mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use latchkey_core::RepoError;
+use tokio::sync::Semaphore;
+
+pub use connection::{AnyConnection, Backend, DbUrl};
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Maximum open connections (and concurrent queries).
+    pub pool_size: u32,
+    /// How long to wait for a connection, at start and per query.
+    pub connect_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { pool_size: 8, connect_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Why the database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+}
+
+/// A handle to the database pool; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<connection::Manager>,
+    permits: Arc<Semaphore>,
+    backend: Backend,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Open a pool for `url` (`sqlite://…` or `postgres://…`). Fails with a
+    /// clear message if the database cannot be reached within the timeout.
+    /// Does not run migrations (see [`Db::migrate`]).
+    pub async fn connect(url: &str, options: DbOptions) -> Result<Self, DbError> {
+        let parsed = DbUrl::parse(url, options.connect_timeout)?;
+        let backend = parsed.backend();
+        let manager = connection::Manager::new(parsed);
+        let size = options.pool_size.max(1);
+        let timeout = options.connect_timeout;
+        let pool = tokio::task::spawn_blocking(move || {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(timeout)
+                .error_handler(Box::new(connection::LogErrors))
+                .build(manager)
+        })
+        .await
+        .map_err(|e| DbError::Connect(e.to_string()))?
+        .map_err(|e| DbError::Connect(e.to_string()))?;
+        let permits = Arc::new(Semaphore::new(size as usize));
+        Ok(Self { pool, permits, backend, timeout })
+    }
+
+    /// Which backend this is.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Run pending migrations (embedded in the binary). On PostgreSQL an
+    /// advisory lock serialises nodes that start at the same time.
+    pub async fn migrate(&self) -> Result<Vec<String>, DbError> {
+        self.run(migrations::run_pending)
+            .await
+            .map_err(|e| DbError::Migration(e.to_string()))?
+            .map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// Check the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), RepoError> {
+        self.run(|conn| conn.ping()).await?
+    }
+
+    /// Run `f` with a pooled connection on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, RepoError>
+    where
+        F: FnOnce(&mut AnyConnection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = tokio::time::timeout(self.timeout, Arc::clone(&self.permits).acquire_owned())
+            .await
+            .map_err(|_| RepoError::Unavailable("timed out waiting for a database slot".into()))?
+            .map_err(|_| RepoError::Unavailable("database pool closed".into()))?;
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut conn = pool.get().map_err(|e| RepoError::Unavailable(e.to_string()))?;
+            Ok(f(&mut conn))
+        })
+        .await
+        .map_err(|e| RepoError::Backend(format!("database task failed: {e}")))?
+    }
+
+    /// The names of migrations this binary carries for the current backend.
+    #[must_use]
+    pub fn embedded_migrations(&self) -> Vec<String> {
+        migrations::embedded_names(self.backend)
+    }
+
+    /// Whether every table of the schema answers a query; used by the parity
+    /// test and by operators after a migration.
+    pub async fn check_tables(&self) -> Result<(), RepoError> {
+        self.run(|conn| {
+            for table in schema::TABLES {
+                conn.count_rows(table)?;
+            }
+            Ok(())
+        })
+        .await?
+    }
+}
+
+/// Map a diesel error to the domain's repository error. Unique violations
+/// become `Conflict(field)` where the field is recognised from the backend's
+/// message (SQLite: "UNIQUE constraint failed: users.email"; PostgreSQL: the
+/// constraint name, e.g. "users_email_key").
+pub(crate) fn repo_error(e: diesel::result::Error, fields: &[&'static str]) -> RepoError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::NotFound => RepoError::NotFound,
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            let text = format!("{} {}", info.message(), info.constraint_name().unwrap_or(""));
+            let field = fields
+                .iter()
+                .find(|f| text.contains(&format!("_{f}_")) || text.contains(&format!(".{f}")))
+                .or_else(|| fields.first())
+                .copied()
+                .unwrap_or("record");
+            RepoError::Conflict(field)
+        }
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            RepoError::Unavailable(info.message().to_owned())
+        }
+        other => RepoError::Backend(other.to_string()),
+    }
+}

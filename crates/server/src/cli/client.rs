@@ -1,0 +1,196 @@
+//! `latchkey client …`: register and manage relying parties.
+
+use clap::{Args, Subcommand};
+use latchkey_core::{Clock as _, SystemClock};
+use latchkey_oidc::{Client, ClientId, ClientRepo, ClientType, ClientUpdate, NewClient, client_secret};
+use serde::Serialize;
+
+use super::{Failure, Output, admin_db};
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client. Confidential clients get a generated secret,
+    /// printed once and stored only as a hash.
+    Create(CreateArgs),
+    /// List registered clients.
+    List,
+    /// Show one client.
+    Show { id: String },
+    /// Change a client; options given replace the stored values.
+    Update(UpdateArgs),
+    /// Delete a client.
+    Delete { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Display name shown to users.
+    #[arg(long)]
+    name: String,
+    /// Client id (default: random).
+    #[arg(long)]
+    id: Option<String>,
+    /// public (SPA, native app: PKCE, no secret) or confidential (server-side).
+    #[arg(long = "type", value_name = "TYPE", default_value = "confidential", value_parser = parse_type)]
+    client_type: ClientType,
+    /// Redirect URI (repeatable): exact, absolute, https or loopback http.
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Vec<String>,
+    /// Post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Grant type (repeatable): authorization_code (default), refresh_token, client_credentials.
+    #[arg(long = "grant-type", value_name = "GRANT")]
+    grant_types: Vec<String>,
+    /// Allowed scope (repeatable or space-separated; default "openid profile email").
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// client_secret_basic (default for confidential), client_secret_post, or none (public).
+    #[arg(long = "token-auth-method", value_name = "METHOD")]
+    token_auth_method: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    id: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Option<Vec<String>>,
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Option<Vec<String>>,
+    #[arg(long = "grant-type", value_name = "GRANT")]
+    grant_types: Option<Vec<String>>,
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Option<Vec<String>>,
+    /// Generate a new secret (confidential clients); the old one stops working.
+    #[arg(long)]
+    rotate_secret: bool,
+}
+
+fn parse_type(s: &str) -> Result<ClientType, String> {
+    ClientType::parse(s).ok_or_else(|| format!("expected one of {}", ClientType::all().join(", ")))
+}
+
+fn split_scopes(raw: Vec<String>) -> Vec<String> {
+    raw.iter().flat_map(|s| s.split_whitespace()).map(str::to_owned).collect()
+}
+
+/// A client as printed, with the secret only right after it was generated.
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    client: &'a Client,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
+}
+
+fn describe(c: &Client, secret: Option<&str>) -> String {
+    let list = |v: &[latchkey_oidc::RedirectUri]| {
+        v.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    };
+    let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+    let mut s = format!(
+        "client_id:                  {}\nname:                       {}\ntype:                       {}\n\
+         token_endpoint_auth_method: {}\ngrant_types:                {}\nscopes:                     {}\n\
+         redirect_uris:              {}\npost_logout_redirect_uris:  {}",
+        c.id,
+        c.name,
+        c.client_type,
+        c.token_endpoint_auth_method,
+        grants.join(" "),
+        c.scopes.join(" "),
+        list(&c.redirect_uris),
+        list(&c.post_logout_redirect_uris),
+    );
+    if let Some(secret) = secret {
+        s.push_str(&format!(
+            "\nclient_secret:              {secret}\n\nStore the secret now: it is not stored anywhere and cannot be shown again."
+        ));
+    }
+    s
+}
+
+pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Result<(), Failure> {
+    let db = admin_db(config).await?;
+    let now = SystemClock.now();
+    match cmd {
+        ClientCommand::Create(a) => {
+            let secret = (a.client_type == ClientType::Confidential).then(client_secret::generate);
+            let new = NewClient {
+                id: a.id,
+                name: a.name,
+                client_type: Some(a.client_type),
+                redirect_uris: a.redirect_uris,
+                post_logout_redirect_uris: a.post_logout_redirect_uris,
+                grant_types: a.grant_types,
+                scopes: split_scopes(a.scopes),
+                token_endpoint_auth_method: a.token_auth_method,
+            };
+            let hash = secret.as_ref().map(|s| s.hash.clone());
+            let client = new
+                .into_client(latchkey_core::id::random_hex(12), hash, now)
+                .map_err(Failure::usage)?;
+            db.create_client(&client).await.map_err(Failure::runtime)?;
+            let plain = secret.as_ref().map(|s| s.plaintext.as_str());
+            out.emit(&Shown { client: &client, client_secret: plain }, || describe(&client, plain));
+        }
+        ClientCommand::List => {
+            let clients = db.list_clients().await.map_err(Failure::runtime)?;
+            out.emit(&clients, || {
+                if clients.is_empty() {
+                    return "no clients registered".into();
+                }
+                clients
+                    .iter()
+                    .map(|c| format!("{}\t{}\t{}", c.id, c.client_type, c.name))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        ClientCommand::Show { id } => {
+            let client = find(&db, &id).await?;
+            out.emit(&Shown { client: &client, client_secret: None }, || describe(&client, None));
+        }
+        ClientCommand::Update(a) => {
+            let client = find(&db, &a.id).await?;
+            let update = ClientUpdate {
+                name: a.name,
+                redirect_uris: a.redirect_uris,
+                post_logout_redirect_uris: a.post_logout_redirect_uris,
+                grant_types: a.grant_types,
+                scopes: a.scopes.map(split_scopes),
+            };
+            let mut client = client.updated(update, now).map_err(Failure::usage)?;
+            let secret = if a.rotate_secret {
+                if client.client_type == ClientType::Public {
+                    return Err(Failure::usage("public clients have no secret to rotate"));
+                }
+                let s = client_secret::generate();
+                client.secret_hash = Some(s.hash.clone());
+                Some(s)
+            } else {
+                None
+            };
+            db.update_client(&client).await.map_err(Failure::runtime)?;
+            let plain = secret.as_ref().map(|s| s.plaintext.as_str());
+            out.emit(&Shown { client: &client, client_secret: plain }, || describe(&client, plain));
+        }
+        ClientCommand::Delete { id } => {
+            db.delete_client(&ClientId(id.clone())).await.map_err(|e| match e {
+                latchkey_core::RepoError::NotFound => Failure::runtime(format!("no client {id:?}")),
+                other => Failure::runtime(other),
+            })?;
+            out.emit(&serde_json::json!({ "deleted": id }), || format!("deleted client {id}"));
+        }
+    }
+    Ok(())
+}
+
+async fn find(db: &latchkey_store::Db, id: &str) -> Result<Client, Failure> {
+    db.client_by_id(&ClientId(id.to_owned()))
+        .await
+        .map_err(Failure::runtime)?
+        .ok_or_else(|| Failure::runtime(format!("no client {id:?}")))
+}

@@ -1,0 +1,52 @@
+//! `latchkey serve` and `latchkey migrate`.
+
+use crate::cli::{Failure, Output};
+use crate::config::Config;
+use crate::state::AppState;
+
+pub(super) async fn migrate(config: Config, out: Output) -> Result<(), Failure> {
+    crate::telemetry::init(&config.log);
+    let db = crate::state::connect_db(&config).await.map_err(Failure::runtime)?;
+    let applied = db.migrate().await.map_err(Failure::runtime)?;
+    out.emit(&serde_json::json!({ "applied": applied }), || {
+        if applied.is_empty() {
+            "database is up to date".to_owned()
+        } else {
+            format!("applied {} migration(s): {}", applied.len(), applied.join(", "))
+        }
+    });
+    Ok(())
+}
+
+pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
+    crate::telemetry::init(&config.log);
+    // Resolve the key material before anything else, so a production node
+    // without it refuses to start instead of failing at first use.
+    config.encryption_key().map_err(Failure::usage)?;
+    let listen = config.server.listen;
+    let dev = config.dev_mode;
+    let issuer = config.issuer_str().to_owned();
+    let state = AppState::connect(config).await.map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    let applied = state.db.migrate().await.map_err(Failure::runtime)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied database migrations");
+    }
+    let listener = std::net::TcpListener::bind(listen)
+        .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+    let db_backend = state.db.backend().as_str();
+    let eph_backend = state.ephemeral.backend_name();
+    let bound = crate::serve::bind(state, listener).map_err(Failure::runtime)?;
+    tracing::info!(addr = %bound.addr, %issuer, database = db_backend, ephemeral = eph_backend, dev, "latchkey is listening");
+    if dev {
+        eprintln!(
+            "\nLatchkey is running at {issuer} (development mode: {db_backend} + {eph_backend}).\n\
+             Next steps:\n  \
+             curl {issuer}/readyz\n  \
+             cargo run -- --dev client create --name Demo --redirect-uri http://127.0.0.1:9000/callback\n  \
+             cargo run -- --dev user create --username alice --email alice@example.com\n"
+        );
+    }
+    bound.server.await.map_err(|e| Failure::runtime(format!("server stopped: {e}")))?;
+    tracing::info!("latchkey stopped");
+    Ok(())
+}

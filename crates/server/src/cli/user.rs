@@ -1,0 +1,98 @@
+//! `latchkey user …`: create and manage users.
+
+use clap::Subcommand;
+use latchkey_core::{NewUser, RepoError, User, UserId, UserRepo, UserStatus};
+
+use super::{Failure, Output, admin_db};
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List users, oldest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Show a user by id, username or email.
+    Show { user: String },
+    /// Stop a user from signing in.
+    Disable { user: String },
+    /// Allow a disabled user to sign in again.
+    Enable { user: String },
+}
+
+fn describe(u: &User) -> String {
+    format!(
+        "id:             {}\nusername:       {}\nemail:          {}\nemail_verified: {}\n\
+         display_name:   {}\nstatus:         {}\ncreated_at:     {}",
+        u.id,
+        u.username,
+        u.email.as_deref().unwrap_or("-"),
+        u.email_verified,
+        u.display_name,
+        u.status.as_str(),
+        u.created_at.0,
+    )
+}
+
+pub(super) async fn run(cmd: UserCommand, config: &Config, out: Output) -> Result<(), Failure> {
+    let db = admin_db(config).await?;
+    match cmd {
+        UserCommand::Create { username, email, display_name } => {
+            let new = NewUser::normalised(&username, email.as_deref(), display_name.as_deref())
+                .map_err(Failure::usage)?;
+            let user = db.create_user(new).await.map_err(|e| match e {
+                RepoError::Conflict(field) => Failure::runtime(format!("a user with this {field} exists")),
+                other => Failure::runtime(other),
+            })?;
+            out.emit(&user, || describe(&user));
+        }
+        UserCommand::List { limit } => {
+            let users = db.list_users(limit).await.map_err(Failure::runtime)?;
+            out.emit(&users, || {
+                if users.is_empty() {
+                    return "no users".into();
+                }
+                users
+                    .iter()
+                    .map(|u| format!("{}\t{}\t{}\t{}", u.id, u.username, u.email.as_deref().unwrap_or("-"), u.status.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        UserCommand::Show { user } => {
+            let user = find(&db, &user).await?;
+            out.emit(&user, || describe(&user));
+        }
+        UserCommand::Disable { user } => set_status(&db, &user, UserStatus::Disabled, out).await?,
+        UserCommand::Enable { user } => set_status(&db, &user, UserStatus::Active, out).await?,
+    }
+    Ok(())
+}
+
+async fn set_status(db: &latchkey_store::Db, who: &str, status: UserStatus, out: Output) -> Result<(), Failure> {
+    let user = find(db, who).await?;
+    db.set_user_status(&user.id, status).await.map_err(Failure::runtime)?;
+    let user = User { status, ..user };
+    out.emit(&user, || format!("user {} is now {}", user.username, status.as_str()));
+    Ok(())
+}
+
+async fn find(db: &latchkey_store::Db, who: &str) -> Result<User, Failure> {
+    if let Some(u) = db.user_by_id(&UserId(who.to_owned())).await.map_err(Failure::runtime)? {
+        return Ok(u);
+    }
+    db.user_by_identifier(who)
+        .await
+        .map_err(Failure::runtime)?
+        .ok_or_else(|| Failure::runtime(format!("no user {who:?}")))
+}

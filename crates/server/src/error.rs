@@ -1,0 +1,111 @@
+//! The one error type handlers return. It renders in OAuth's error format
+//! (RFC 6749 §5.2: `error`, `error_description`); internal details are
+//! logged with the request id and never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use latchkey_core::{EphemeralError, RepoError};
+use serde::Serialize;
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed; `error` is the protocol's error code.
+    #[error("{error}: {description}")]
+    BadRequest { error: &'static str, description: String },
+    /// No such route or resource.
+    #[error("not found")]
+    NotFound,
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A record with the same unique field exists.
+    #[error("conflict: {0} already exists")]
+    Conflict(&'static str),
+    /// A backing service is down or timed out; the client may retry.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected backend failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// `invalid_request` with a description safe to show the client.
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::BadRequest { error: "invalid_request", description: description.into() }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (error, description): (&str, String) = match self {
+            Self::BadRequest { error, description } => (error, description.clone()),
+            Self::NotFound => ("not_found", "There is nothing at this address.".into()),
+            Self::MethodNotAllowed => {
+                ("method_not_allowed", "This address does not accept that method.".into())
+            }
+            Self::Conflict(what) => ("conflict", format!("{what} already exists.")),
+            Self::Unavailable(detail) => {
+                tracing::warn!(%detail, "service unavailable");
+                (
+                    "temporarily_unavailable",
+                    "The service is temporarily unavailable; try again shortly.".into(),
+                )
+            }
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ("server_error", "Something went wrong on our side.".into())
+            }
+        };
+        let mut res = HttpResponse::build(self.status_code())
+            .json(Body { error, error_description: &description });
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::Conflict(what) => Self::Conflict(what),
+            RepoError::NotFound => Self::NotFound,
+            RepoError::Unavailable(d) => Self::Unavailable(d),
+            RepoError::Backend(d) => Self::Internal(d),
+        }
+    }
+}
+
+impl From<EphemeralError> for ApiError {
+    fn from(e: EphemeralError) -> Self {
+        match e {
+            EphemeralError::Unavailable(d) => Self::Unavailable(d),
+            EphemeralError::Full(n) => Self::Unavailable(format!("ephemeral store full ({n})")),
+            EphemeralError::Invalid(d) => Self::Internal(d.into()),
+        }
+    }
+}
+
+/// Extractor errors (bad JSON, query, form or path) as `invalid_request`
+/// instead of actix's plain-text 400s.
+pub fn extractor_error(err: impl std::fmt::Display) -> actix_web::Error {
+    ApiError::invalid_request(err.to_string()).into()
+}

@@ -1,0 +1,20 @@
+//! The Latchkey server: the actix-web application, its wiring and the
+//! `latchkey` command line.
+//!
+//! Handlers parse, call the domain, persist and render; no business rule
+//! lives here. [`app::app`] builds the one application used by the binary and
+//! by every test.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod middleware;
+pub mod routes;
+pub mod serve;
+pub mod state;
+pub mod telemetry;
+
+pub use app::app;
+pub use error::ApiError;
+pub use state::AppState;

@@ -1,0 +1,46 @@
+//! A request id on every log line and every response (`X-Request-Id`).
+//!
+//! An incoming id from a load balancer is kept when it is short and plain
+//! (so it cannot inject into logs); otherwise a random one is made.
+
+use std::time::Instant;
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument as _;
+
+/// The header carrying the request id.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn incoming_id(req: &ServiceRequest) -> Option<String> {
+    let v = req.headers().get(&X_REQUEST_ID)?.to_str().ok()?;
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    (!v.is_empty() && v.len() <= 64 && v.chars().all(plain)).then(|| v.to_owned())
+}
+
+/// Middleware (`actix_web::middleware::from_fn`) that opens a span with the
+/// request id, logs one line per request, and echoes the id in the response.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = incoming_id(&req).unwrap_or_else(|| latchkey_core::id::random_hex(8));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    let status = res.status().as_u16();
+    let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    span.in_scope(|| tracing::info!(status, elapsed_us, "handled"));
+    Ok(res)
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: a real server on a loopback port, real HTTP, real
+//! PostgreSQL and Redis where the stack says so.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod faults;
+mod health;

@@ -1,0 +1,149 @@
+//! Starting servers for tests, on either storage stack.
+
+pub mod proxy;
+
+use std::net::TcpListener;
+
+use actix_web::dev::ServerHandle;
+use base64::Engine as _;
+use latchkey_server::config::Config;
+use latchkey_server::{AppState, serve};
+use latchkey_store::Backend;
+use latchkey_store::testing::{self, TestDb};
+
+/// Which storage a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// SQLite file + in-memory ephemeral store: the embedded default.
+    Embedded,
+    /// PostgreSQL + Redis: the production stack.
+    Shared,
+}
+
+/// A running server and what it needs to live.
+#[derive(Debug)]
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`, also the issuer.
+    pub base: String,
+    pub http: reqwest::Client,
+    handle: ServerHandle,
+    _db: TestDb,
+}
+
+/// Overrides for a test server's configuration.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Replace the database URL's host:port (to route through a proxy).
+    pub db_via: Option<std::net::SocketAddr>,
+    /// Replace the Redis URL's host:port.
+    pub redis_via: Option<std::net::SocketAddr>,
+}
+
+impl TestServer {
+    /// Start on `stack`, or `None` after a loud notice when the stack's
+    /// services are unreachable outside CI.
+    pub async fn start(stack: Stack, test: &str) -> Option<Self> {
+        Self::start_with(stack, test, Options::default()).await
+    }
+
+    pub async fn start_with(stack: Stack, test: &str, options: Options) -> Option<Self> {
+        let backend = match stack {
+            Stack::Embedded => Backend::Sqlite,
+            Stack::Shared => Backend::Postgres,
+        };
+        let db = testing::test_db(backend, test).await?;
+        let ephemeral = match stack {
+            Stack::Embedded => "memory://".to_owned(),
+            Stack::Shared => {
+                let url = testing::redis_url();
+                if let Err(e) = redis_reachable(&url).await {
+                    testing::unreachable("Redis", test, &e);
+                    return None;
+                }
+                match options.redis_via {
+                    Some(addr) => with_host(&url, addr),
+                    None => url,
+                }
+            }
+        };
+        let db_url = match options.db_via {
+            Some(addr) => with_host(&db.url, addr),
+            None => db.url.clone(),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        let prefix = testing::unique_prefix(test);
+        let env = [
+            ("LATCHKEY_ISSUER", base.as_str()),
+            ("LATCHKEY_DATABASE__URL", db_url.as_str()),
+            ("LATCHKEY_DATABASE__CONNECT_TIMEOUT_SECS", "2"),
+            ("LATCHKEY_EPHEMERAL__URL", ephemeral.as_str()),
+            ("LATCHKEY_EPHEMERAL__KEY_PREFIX", prefix.as_str()),
+            ("LATCHKEY_EPHEMERAL__TIMEOUT_MS", "500"),
+            ("LATCHKEY_KEYS__ENCRYPTION_KEY", key.as_str()),
+            ("LATCHKEY_SERVER__WORKERS", "1"),
+            ("LATCHKEY_SERVER__SHUTDOWN_TIMEOUT_SECS", "1"),
+        ];
+        let config = Config::from_sources(None, &env, Some(true)).expect("test config");
+        let state = AppState::connect(config).await.expect("connect");
+        let bound = serve::bind(state, listener).unwrap();
+        let handle = bound.handle.clone();
+        actix_web::rt::spawn(bound.server);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Some(Self { base, http, handle, _db: db })
+    }
+
+    /// `GET base+path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Stop without waiting; the runtime ends with the test.
+        drop(self.handle.stop(false));
+    }
+}
+
+fn with_host(url: &str, addr: std::net::SocketAddr) -> String {
+    let mut u = reqwest::Url::parse(url).unwrap();
+    u.set_ip_host(addr.ip()).unwrap();
+    u.set_port(Some(addr.port())).unwrap();
+    u.to_string()
+}
+
+async fn redis_reachable(url: &str) -> Result<(), String> {
+    let addr = reqwest::Url::parse(url)
+        .map_err(|e| e.to_string())?
+        .socket_addrs(|| Some(6379))
+        .map_err(|e| e.to_string())?;
+    tokio::net::TcpStream::connect(&addr[..]).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// One `#[actix_web::test]` per stack from an `async fn(Stack, &str)` case.
+#[macro_export]
+macro_rules! stack_tests {
+    ($($case:ident),+ $(,)?) => {
+        mod embedded {
+            $(
+                #[actix_web::test]
+                async fn $case() {
+                    super::$case($crate::support::Stack::Embedded, concat!(module_path!(), "::", stringify!($case))).await;
+                }
+            )+
+        }
+        mod shared {
+            $(
+                #[actix_web::test]
+                async fn $case() {
+                    super::$case($crate::support::Stack::Shared, concat!(module_path!(), "::", stringify!($case))).await;
+                }
+            )+
+        }
+    };
+}

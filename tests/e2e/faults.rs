@@ -16,20 +16,31 @@ async fn wait_for_status(s: &TestServer, want: u16, within: Duration) -> serde_j
         if status == want {
             return body;
         }
-        assert!(Instant::now() < deadline, "readyz did not reach {want} within {within:?}: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "readyz did not reach {want} within {within:?}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 fn addr_of(url: &str, default_port: u16) -> std::net::SocketAddr {
-    reqwest::Url::parse(url).unwrap().socket_addrs(|| Some(default_port)).unwrap()[0]
+    reqwest::Url::parse(url)
+        .unwrap()
+        .socket_addrs(|| Some(default_port))
+        .unwrap()[0]
 }
 
 #[actix_web::test]
 async fn redis_outage_gives_503_then_recovers() {
     let proxy = Proxy::start(addr_of(&latchkey_store::testing::redis_url(), 6379)).await;
-    let options = Options { redis_via: Some(proxy.addr), ..Options::default() };
-    let Some(s) = TestServer::start_with(Stack::Shared, "redis_outage", options).await else { return };
+    let options = Options {
+        redis_via: Some(proxy.addr),
+        ..Options::default()
+    };
+    let Some(s) = TestServer::start_with(Stack::Shared, "redis_outage", options).await else {
+        return;
+    };
     wait_for_status(&s, 200, Duration::from_secs(5)).await;
 
     proxy.cut().await;
@@ -46,8 +57,13 @@ async fn redis_outage_gives_503_then_recovers() {
 #[actix_web::test]
 async fn postgres_outage_gives_503_then_recovers() {
     let proxy = Proxy::start(addr_of(&latchkey_store::testing::postgres_url(), 5432)).await;
-    let options = Options { db_via: Some(proxy.addr), ..Options::default() };
-    let Some(s) = TestServer::start_with(Stack::Shared, "postgres_outage", options).await else { return };
+    let options = Options {
+        db_via: Some(proxy.addr),
+        ..Options::default()
+    };
+    let Some(s) = TestServer::start_with(Stack::Shared, "postgres_outage", options).await else {
+        return;
+    };
     wait_for_status(&s, 200, Duration::from_secs(5)).await;
 
     proxy.cut().await;

@@ -3,24 +3,34 @@
 use crate::support::{Stack, TestServer};
 
 async fn healthz_and_readyz_answer(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else { return };
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
     let res = s.get("/healthz").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let res = s.get("/readyz").await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({"status": "ok", "database": "ok", "ephemeral": "ok"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ok", "database": "ok", "ephemeral": "ok"})
+    );
 }
 
 async fn every_response_has_security_headers(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else { return };
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
     for path in ["/healthz", "/readyz", "/no/such/page"] {
         let res = s.get(path).await;
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "no-referrer");
         assert_eq!(h["x-frame-options"], "DENY");
@@ -30,7 +40,9 @@ async fn every_response_has_security_headers(stack: Stack, test: &str) {
 }
 
 async fn request_ids_are_generated_or_kept_when_plain(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else { return };
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
     let a = s.get("/healthz").await;
     let b = s.get("/healthz").await;
     let id_a = a.headers()["x-request-id"].to_str().unwrap().to_owned();
@@ -38,33 +50,65 @@ async fn request_ids_are_generated_or_kept_when_plain(stack: Stack, test: &str) 
     assert_ne!(id_a, b.headers()["x-request-id"].to_str().unwrap());
 
     let url = format!("{}/healthz", s.base);
-    let kept = s.http.get(&url).header("x-request-id", "lb-abc.123").send().await.unwrap();
+    let kept = s
+        .http
+        .get(&url)
+        .header("x-request-id", "lb-abc.123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(kept.headers()["x-request-id"], "lb-abc.123");
     // An id that could forge log lines is replaced, not echoed.
-    let evil = s.http.get(&url).header("x-request-id", "a b\tc").send().await.unwrap();
+    let evil = s
+        .http
+        .get(&url)
+        .header("x-request-id", "a b\tc")
+        .send()
+        .await
+        .unwrap();
     let replaced = evil.headers()["x-request-id"].to_str().unwrap();
     assert_ne!(replaced, "a b\tc");
     assert_eq!(replaced.len(), 16);
 }
 
 async fn unknown_routes_and_methods_get_json_errors(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else { return };
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
     let res = s.get("/nothing-here").await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
 
-    let res = s.http.post(format!("{}/healthz", s.base)).send().await.unwrap();
+    let res = s
+        .http
+        .post(format!("{}/healthz", s.base))
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
-    let res = s.http.delete(format!("{}/readyz", s.base)).send().await.unwrap();
+    let res = s
+        .http
+        .delete(format!("{}/readyz", s.base))
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
 }
 
 async fn hostile_paths_never_500(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else { return };
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
     let long = format!("/{}", "a".repeat(16 * 1024));
-    for path in ["/%ff%fe", "/..%2f..%2fetc/passwd", "/healthz?%zz", long.as_str(), "/readyz?x=%00"] {
+    for path in [
+        "/%ff%fe",
+        "/..%2f..%2fetc/passwd",
+        "/healthz?%zz",
+        long.as_str(),
+        "/readyz?x=%00",
+    ] {
         let res = s.get(path).await;
         assert!(res.status().as_u16() < 500, "{path}: {}", res.status());
     }

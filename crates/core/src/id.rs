@@ -10,11 +10,12 @@ use rand::RngCore;
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().fold(String::with_capacity(bytes * 2), |mut s, b| {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    buf.iter()
+        .fold(String::with_capacity(bytes * 2), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A new random UUID (v4) as a hyphenated lowercase string.

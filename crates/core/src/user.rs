@@ -111,8 +111,16 @@ impl NewUser {
         if display_name.chars().count() > 128 {
             return Err(UserInputError::DisplayName);
         }
-        let display_name = if display_name.is_empty() { username.clone() } else { display_name };
-        Ok(Self { username, email, display_name })
+        let display_name = if display_name.is_empty() {
+            username.clone()
+        } else {
+            display_name
+        };
+        Ok(Self {
+            username,
+            email,
+            display_name,
+        })
     }
 }
 
@@ -145,11 +153,26 @@ mod tests {
 
     #[test]
     fn rejects_bad_fields() {
-        assert_eq!(NewUser::normalised("", None, None), Err(UserInputError::Username));
-        assert_eq!(NewUser::normalised("a b", None, None), Err(UserInputError::Username));
-        assert_eq!(NewUser::normalised(&"x".repeat(65), None, None), Err(UserInputError::Username));
-        assert_eq!(NewUser::normalised("bob", Some("bob"), None), Err(UserInputError::Email));
-        assert_eq!(NewUser::normalised("bob", Some("b@c@d.e"), None), Err(UserInputError::Email));
+        assert_eq!(
+            NewUser::normalised("", None, None),
+            Err(UserInputError::Username)
+        );
+        assert_eq!(
+            NewUser::normalised("a b", None, None),
+            Err(UserInputError::Username)
+        );
+        assert_eq!(
+            NewUser::normalised(&"x".repeat(65), None, None),
+            Err(UserInputError::Username)
+        );
+        assert_eq!(
+            NewUser::normalised("bob", Some("bob"), None),
+            Err(UserInputError::Email)
+        );
+        assert_eq!(
+            NewUser::normalised("bob", Some("b@c@d.e"), None),
+            Err(UserInputError::Email)
+        );
         assert_eq!(
             NewUser::normalised("bob", None, Some(&"y".repeat(129))),
             Err(UserInputError::DisplayName)

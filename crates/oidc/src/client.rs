@@ -89,6 +89,7 @@ str_enum!(GrantType {
 /// A registered client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Client {
+    #[serde(rename = "client_id")]
     pub id: ClientId,
     pub name: String,
     pub client_type: ClientType,
@@ -230,8 +231,9 @@ impl Client {
         if let Some(grants) = update.grant_types {
             let mut parsed = Vec::new();
             for g in grants {
-                let grant = GrantType::parse(&g)
-                    .ok_or_else(|| ClientError::GrantType(g.clone(), GrantType::all().join(", ")))?;
+                let grant = GrantType::parse(&g).ok_or_else(|| {
+                    ClientError::GrantType(g.clone(), GrantType::all().join(", "))
+                })?;
                 if !parsed.contains(&grant) {
                     parsed.push(grant);
                 }
@@ -265,41 +267,67 @@ impl Client {
         use ClientError::Inconsistent;
         let public = self.client_type == ClientType::Public;
         match (public, self.token_endpoint_auth_method) {
-            (true, TokenAuthMethod::None) | (false, TokenAuthMethod::ClientSecretBasic)
+            (true, TokenAuthMethod::None)
+            | (false, TokenAuthMethod::ClientSecretBasic)
             | (false, TokenAuthMethod::ClientSecretPost) => {}
-            (true, _) => return Err(Inconsistent("a public client authenticates with token_endpoint_auth_method none")),
+            (true, _) => {
+                return Err(Inconsistent(
+                    "a public client authenticates with token_endpoint_auth_method none",
+                ));
+            }
             (false, TokenAuthMethod::None) => {
-                return Err(Inconsistent("a confidential client cannot use token_endpoint_auth_method none"));
+                return Err(Inconsistent(
+                    "a confidential client cannot use token_endpoint_auth_method none",
+                ));
             }
             (false, TokenAuthMethod::PrivateKeyJwt) => {
-                return Err(Inconsistent("private_key_jwt needs a registered JWKS, which this version cannot store yet; use client_secret_basic or client_secret_post"));
+                return Err(Inconsistent(
+                    "private_key_jwt needs a registered JWKS, which this version cannot store yet; use client_secret_basic or client_secret_post",
+                ));
             }
         }
         if public != self.secret_hash.is_none() {
-            return Err(Inconsistent("confidential clients have a secret and public clients have none"));
+            return Err(Inconsistent(
+                "confidential clients have a secret and public clients have none",
+            ));
         }
         if self.grant_types.is_empty() {
             return Err(Inconsistent("grant_types must not be empty"));
         }
         let code = self.allows_grant(GrantType::AuthorizationCode);
         if code && self.redirect_uris.is_empty() {
-            return Err(Inconsistent("authorization_code needs at least one redirect URI"));
+            return Err(Inconsistent(
+                "authorization_code needs at least one redirect URI",
+            ));
         }
         if !code && !self.redirect_uris.is_empty() {
-            return Err(Inconsistent("redirect URIs are only used with the authorization_code grant"));
+            return Err(Inconsistent(
+                "redirect URIs are only used with the authorization_code grant",
+            ));
         }
         if self.allows_grant(GrantType::RefreshToken) && !code {
-            return Err(Inconsistent("refresh_token is only issued with the authorization_code grant"));
+            return Err(Inconsistent(
+                "refresh_token is only issued with the authorization_code grant",
+            ));
         }
         if public && self.allows_grant(GrantType::ClientCredentials) {
-            return Err(Inconsistent("client_credentials needs a confidential client (RFC 6749 §4.4)"));
+            return Err(Inconsistent(
+                "client_credentials needs a confidential client (RFC 6749 §4.4)",
+            ));
         }
         if code && !self.scopes.iter().any(|s| s == "openid") {
-            return Err(Inconsistent("an OpenID Connect client must be allowed the openid scope"));
+            return Err(Inconsistent(
+                "an OpenID Connect client must be allowed the openid scope",
+            ));
         }
-        let private_use = self.redirect_uris.iter().any(|u| !u.as_str().starts_with("http"));
+        let private_use = self
+            .redirect_uris
+            .iter()
+            .any(|u| !u.as_str().starts_with("http"));
         if private_use && !public {
-            return Err(Inconsistent("private-use URI schemes are for native (public) clients only (RFC 8252 §7.1)"));
+            return Err(Inconsistent(
+                "private-use URI schemes are for native (public) clients only (RFC 8252 §7.1)",
+            ));
         }
         Ok(())
     }
@@ -308,8 +336,14 @@ impl Client {
 fn validate_id(id: &str) -> Result<String, ClientError> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok { Ok(id.to_owned()) } else { Err(ClientError::Id) }
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(ClientError::Id)
+    }
 }
 
 fn parse_uris(raw: &[String]) -> Result<Vec<RedirectUri>, RedirectUriError> {
@@ -325,7 +359,9 @@ fn parse_uris(raw: &[String]) -> Result<Vec<RedirectUri>, RedirectUriError> {
 
 /// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
 fn is_scope_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 /// Durable client storage, implemented by `latchkey-store`.
@@ -367,14 +403,21 @@ mod tests {
     fn confidential_defaults() {
         let c = build(base()).unwrap();
         assert_eq!(c.id.0, "generated");
-        assert_eq!(c.token_endpoint_auth_method, TokenAuthMethod::ClientSecretBasic);
+        assert_eq!(
+            c.token_endpoint_auth_method,
+            TokenAuthMethod::ClientSecretBasic
+        );
         assert_eq!(c.grant_types, vec![GrantType::AuthorizationCode]);
         assert_eq!(c.scopes, vec!["openid", "profile", "email"]);
     }
 
     #[test]
     fn public_client_uses_none() {
-        let c = build(NewClient { client_type: Some(ClientType::Public), ..base() }).unwrap();
+        let c = build(NewClient {
+            client_type: Some(ClientType::Public),
+            ..base()
+        })
+        .unwrap();
         assert_eq!(c.token_endpoint_auth_method, TokenAuthMethod::None);
         assert!(c.secret_hash.is_none());
     }
@@ -382,16 +425,46 @@ mod tests {
     #[test]
     fn rejects_inconsistent_registrations() {
         let cases: Vec<NewClient> = vec![
-            NewClient { name: " ".into(), ..base() },
-            NewClient { id: Some("bad id".into()), ..base() },
-            NewClient { redirect_uris: vec![], ..base() },
-            NewClient { redirect_uris: vec!["http://evil.test/cb".into()], ..base() },
-            NewClient { grant_types: vec!["implicit".into()], ..base() },
-            NewClient { grant_types: vec!["refresh_token".into()], ..base() },
-            NewClient { scopes: vec!["profile".into()], ..base() },
-            NewClient { scopes: vec!["bad\"scope".into()], ..base() },
-            NewClient { token_endpoint_auth_method: Some("none".into()), ..base() },
-            NewClient { token_endpoint_auth_method: Some("magic".into()), ..base() },
+            NewClient {
+                name: " ".into(),
+                ..base()
+            },
+            NewClient {
+                id: Some("bad id".into()),
+                ..base()
+            },
+            NewClient {
+                redirect_uris: vec![],
+                ..base()
+            },
+            NewClient {
+                redirect_uris: vec!["http://evil.test/cb".into()],
+                ..base()
+            },
+            NewClient {
+                grant_types: vec!["implicit".into()],
+                ..base()
+            },
+            NewClient {
+                grant_types: vec!["refresh_token".into()],
+                ..base()
+            },
+            NewClient {
+                scopes: vec!["profile".into()],
+                ..base()
+            },
+            NewClient {
+                scopes: vec!["bad\"scope".into()],
+                ..base()
+            },
+            NewClient {
+                token_endpoint_auth_method: Some("none".into()),
+                ..base()
+            },
+            NewClient {
+                token_endpoint_auth_method: Some("magic".into()),
+                ..base()
+            },
             NewClient {
                 client_type: Some(ClientType::Public),
                 grant_types: vec!["authorization_code".into(), "client_credentials".into()],
@@ -423,12 +496,21 @@ mod tests {
     fn update_revalidates() {
         let c = build(base()).unwrap();
         let bad = c.clone().updated(
-            ClientUpdate { redirect_uris: Some(vec![]), ..ClientUpdate::default() },
+            ClientUpdate {
+                redirect_uris: Some(vec![]),
+                ..ClientUpdate::default()
+            },
             UnixTime(2),
         );
         assert!(bad.is_err());
         let good = c
-            .updated(ClientUpdate { name: Some("New".into()), ..ClientUpdate::default() }, UnixTime(2))
+            .updated(
+                ClientUpdate {
+                    name: Some("New".into()),
+                    ..ClientUpdate::default()
+                },
+                UnixTime(2),
+            )
             .unwrap();
         assert_eq!(good.name, "New");
         assert_eq!(good.updated_at, UnixTime(2));

@@ -25,9 +25,13 @@ pub enum RedirectUriError {
     Wildcard(String),
     #[error("{0:?} contains user information ('user@'); not allowed")]
     UserInfo(String),
-    #[error("{0:?} uses http on a non-loopback host; use https (http is only for 127.0.0.1, [::1] or localhost)")]
+    #[error(
+        "{0:?} uses http on a non-loopback host; use https (http is only for 127.0.0.1, [::1] or localhost)"
+    )]
     InsecureHttp(String),
-    #[error("{0:?} uses a scheme that is neither https, loopback http nor a private-use scheme like com.example.app (RFC 8252 §7.1)")]
+    #[error(
+        "{0:?} uses a scheme that is neither https, loopback http nor a private-use scheme like com.example.app (RFC 8252 §7.1)"
+    )]
     Scheme(String),
     #[error("{0:?} is longer than 2000 characters")]
     TooLong(String),
@@ -65,7 +69,10 @@ impl RedirectUri {
             return Err(RedirectUriError::NotAbsolute(owned()));
         }
         if url.as_str() != raw {
-            return Err(RedirectUriError::NotCanonical(owned(), url.as_str().to_owned()));
+            return Err(RedirectUriError::NotCanonical(
+                owned(),
+                url.as_str().to_owned(),
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -152,7 +159,15 @@ mod tests {
 
     #[test]
     fn loopback_detection() {
-        assert!(RedirectUri::parse("http://127.0.0.1:1/cb").unwrap().is_loopback());
-        assert!(!RedirectUri::parse("https://127.0.0.1/cb").unwrap().is_loopback());
+        assert!(
+            RedirectUri::parse("http://127.0.0.1:1/cb")
+                .unwrap()
+                .is_loopback()
+        );
+        assert!(
+            !RedirectUri::parse("https://127.0.0.1/cb")
+                .unwrap()
+                .is_loopback()
+        );
     }
 }

@@ -30,8 +30,16 @@ pub fn app(
     let https = state.config.issuer.scheme() == "https";
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(web::JsonConfig::default().limit(MAX_BODY_BYTES).error_handler(|e, _| extractor_error(e)))
-        .app_data(web::FormConfig::default().limit(MAX_BODY_BYTES).error_handler(|e, _| extractor_error(e)))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_BODY_BYTES)
+                .error_handler(|e, _| extractor_error(e)),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(MAX_BODY_BYTES)
+                .error_handler(|e, _| extractor_error(e)),
+        )
         .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error(e)))
         .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error(e)))
         .service(routes::health::healthz)

@@ -13,7 +13,10 @@ use serde::Serialize;
 pub enum ApiError {
     /// The request is malformed; `error` is the protocol's error code.
     #[error("{error}: {description}")]
-    BadRequest { error: &'static str, description: String },
+    BadRequest {
+        error: &'static str,
+        description: String,
+    },
     /// No such route or resource.
     #[error("not found")]
     NotFound,
@@ -34,7 +37,10 @@ pub enum ApiError {
 impl ApiError {
     /// `invalid_request` with a description safe to show the client.
     pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::BadRequest { error: "invalid_request", description: description.into() }
+        Self::BadRequest {
+            error: "invalid_request",
+            description: description.into(),
+        }
     }
 }
 
@@ -60,9 +66,10 @@ impl ResponseError for ApiError {
         let (error, description): (&str, String) = match self {
             Self::BadRequest { error, description } => (error, description.clone()),
             Self::NotFound => ("not_found", "There is nothing at this address.".into()),
-            Self::MethodNotAllowed => {
-                ("method_not_allowed", "This address does not accept that method.".into())
-            }
+            Self::MethodNotAllowed => (
+                "method_not_allowed",
+                "This address does not accept that method.".into(),
+            ),
             Self::Conflict(what) => ("conflict", format!("{what} already exists.")),
             Self::Unavailable(detail) => {
                 tracing::warn!(%detail, "service unavailable");
@@ -76,9 +83,12 @@ impl ResponseError for ApiError {
                 ("server_error", "Something went wrong on our side.".into())
             }
         };
-        let mut res = HttpResponse::build(self.status_code())
-            .json(Body { error, error_description: &description });
-        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let mut res = HttpResponse::build(self.status_code()).json(Body {
+            error,
+            error_description: &description,
+        });
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
     }
 }

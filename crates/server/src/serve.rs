@@ -21,7 +21,9 @@ pub struct Bound {
 
 impl std::fmt::Debug for Bound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bound").field("addr", &self.addr).finish_non_exhaustive()
+        f.debug_struct("Bound")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
     }
 }
 
@@ -31,7 +33,9 @@ impl std::fmt::Debug for Bound {
 pub fn bind(state: AppState, listener: TcpListener) -> std::io::Result<Bound> {
     let addr = listener.local_addr()?;
     let workers = state.config.server.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(2)
+        std::thread::available_parallelism()
+            .map(std::num::NonZeroUsize::get)
+            .unwrap_or(2)
     });
     let shutdown = Duration::from_secs(state.config.server.shutdown_timeout_secs);
     let server = HttpServer::new(move || app(state.clone()))
@@ -40,5 +44,9 @@ pub fn bind(state: AppState, listener: TcpListener) -> std::io::Result<Bound> {
         .listen(listener)?
         .run();
     let handle = server.handle();
-    Ok(Bound { addr, handle, server })
+    Ok(Bound {
+        addr,
+        handle,
+        server,
+    })
 }

@@ -39,7 +39,12 @@ impl AppState {
             },
         )
         .await?;
-        Ok(Self { config: Arc::new(config), db, ephemeral, clock: Arc::new(SystemClock) })
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            ephemeral,
+            clock: Arc::new(SystemClock),
+        })
     }
 }
 

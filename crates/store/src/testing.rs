@@ -99,14 +99,24 @@ pub async fn test_db(backend: crate::Backend, test: &str) -> Option<TestDb> {
                 return None;
             }
             let mut url = url::Url::parse(&admin_url).expect("postgres URL");
-            url.query_pairs_mut().append_pair("options", &format!("-csearch_path={schema}"));
+            url.query_pairs_mut()
+                .append_pair("options", &format!("-csearch_path={schema}"));
             (url.to_string(), Guard::Schema { admin_url, schema })
         }
     };
-    let options = crate::DbOptions { pool_size: 4, ..crate::DbOptions::default() };
-    let db = crate::Db::connect(&url, options).await.expect("connect test database");
+    let options = crate::DbOptions {
+        pool_size: 4,
+        ..crate::DbOptions::default()
+    };
+    let db = crate::Db::connect(&url, options)
+        .await
+        .expect("connect test database");
     db.migrate().await.expect("migrate test database");
-    Some(TestDb { db, url, _guard: guard })
+    Some(TestDb {
+        db,
+        url,
+        _guard: guard,
+    })
 }
 
 /// Create the test database if it is missing, then a fresh schema in it.
@@ -119,14 +129,16 @@ fn create_schema(admin_url: &str, schema: &str) -> Result<(), String> {
             let mut server = url::Url::parse(admin_url).map_err(|e| e.to_string())?;
             let name = server.path().trim_start_matches('/').to_owned();
             server.set_path("/postgres");
-            let mut c = diesel::PgConnection::establish(server.as_str()).map_err(|e| e.to_string())?;
+            let mut c =
+                diesel::PgConnection::establish(server.as_str()).map_err(|e| e.to_string())?;
             // Parallel tests may race to create it; a duplicate is fine.
             let _ = c.batch_execute(&format!("CREATE DATABASE \"{name}\""));
             diesel::PgConnection::establish(admin_url).map_err(|e| e.to_string())?
         }
         Err(e) => return Err(e.to_string()),
     };
-    conn.batch_execute(&format!("CREATE SCHEMA {schema}")).map_err(|e| e.to_string())
+    conn.batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .map_err(|e| e.to_string())
 }
 
 /// Generate one `#[tokio::test]` per database backend from an

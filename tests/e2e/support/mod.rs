@@ -94,12 +94,21 @@ impl TestServer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Some(Self { base, http, handle, _db: db })
+        Some(Self {
+            base,
+            http,
+            handle,
+            _db: db,
+        })
     }
 
     /// `GET base+path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -122,7 +131,10 @@ async fn redis_reachable(url: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .socket_addrs(|| Some(6379))
         .map_err(|e| e.to_string())?;
-    tokio::net::TcpStream::connect(&addr[..]).await.map(|_| ()).map_err(|e| e.to_string())
+    tokio::net::TcpStream::connect(&addr[..])
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// One `#[actix_web::test]` per stack from an `async fn(Stack, &str)` case.

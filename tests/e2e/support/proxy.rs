@@ -34,14 +34,20 @@ impl Proxy {
                     }
                     let task = tokio::spawn(async move {
                         if let Ok(mut outbound) = TcpStream::connect(target).await {
-                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                         }
                     });
                     conns.lock().await.push(task);
                 }
             })
         };
-        Self { addr, cut, conns, accept }
+        Self {
+            addr,
+            cut,
+            conns,
+            accept,
+        }
     }
 
     /// Drop every open connection and refuse new ones.

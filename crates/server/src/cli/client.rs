@@ -2,7 +2,9 @@
 
 use clap::{Args, Subcommand};
 use latchkey_core::{Clock as _, SystemClock};
-use latchkey_oidc::{Client, ClientId, ClientRepo, ClientType, ClientUpdate, NewClient, client_secret};
+use latchkey_oidc::{
+    Client, ClientId, ClientRepo, ClientType, ClientUpdate, NewClient, client_secret,
+};
 use serde::Serialize;
 
 use super::{Failure, Output, admin_db};
@@ -74,7 +76,10 @@ fn parse_type(s: &str) -> Result<ClientType, String> {
 }
 
 fn split_scopes(raw: Vec<String>) -> Vec<String> {
-    raw.iter().flat_map(|s| s.split_whitespace()).map(str::to_owned).collect()
+    raw.iter()
+        .flat_map(|s| s.split_whitespace())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A client as printed, with the secret only right after it was generated.
@@ -88,7 +93,10 @@ struct Shown<'a> {
 
 fn describe(c: &Client, secret: Option<&str>) -> String {
     let list = |v: &[latchkey_oidc::RedirectUri]| {
-        v.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
     let mut s = format!(
@@ -106,7 +114,7 @@ fn describe(c: &Client, secret: Option<&str>) -> String {
     );
     if let Some(secret) = secret {
         s.push_str(&format!(
-            "\nclient_secret:              {secret}\n\nStore the secret now: it is not stored anywhere and cannot be shown again."
+            "\nclient_secret:              {secret}\n\nStore the secret now: Latchkey keeps only a hash of it and cannot show it again."
         ));
     }
     s
@@ -134,7 +142,13 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
                 .map_err(Failure::usage)?;
             db.create_client(&client).await.map_err(Failure::runtime)?;
             let plain = secret.as_ref().map(|s| s.plaintext.as_str());
-            out.emit(&Shown { client: &client, client_secret: plain }, || describe(&client, plain));
+            out.emit(
+                &Shown {
+                    client: &client,
+                    client_secret: plain,
+                },
+                || describe(&client, plain),
+            );
         }
         ClientCommand::List => {
             let clients = db.list_clients().await.map_err(Failure::runtime)?;
@@ -151,7 +165,13 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
         }
         ClientCommand::Show { id } => {
             let client = find(&db, &id).await?;
-            out.emit(&Shown { client: &client, client_secret: None }, || describe(&client, None));
+            out.emit(
+                &Shown {
+                    client: &client,
+                    client_secret: None,
+                },
+                || describe(&client, None),
+            );
         }
         ClientCommand::Update(a) => {
             let client = find(&db, &a.id).await?;
@@ -175,14 +195,26 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
             };
             db.update_client(&client).await.map_err(Failure::runtime)?;
             let plain = secret.as_ref().map(|s| s.plaintext.as_str());
-            out.emit(&Shown { client: &client, client_secret: plain }, || describe(&client, plain));
+            out.emit(
+                &Shown {
+                    client: &client,
+                    client_secret: plain,
+                },
+                || describe(&client, plain),
+            );
         }
         ClientCommand::Delete { id } => {
-            db.delete_client(&ClientId(id.clone())).await.map_err(|e| match e {
-                latchkey_core::RepoError::NotFound => Failure::runtime(format!("no client {id:?}")),
-                other => Failure::runtime(other),
-            })?;
-            out.emit(&serde_json::json!({ "deleted": id }), || format!("deleted client {id}"));
+            db.delete_client(&ClientId(id.clone()))
+                .await
+                .map_err(|e| match e {
+                    latchkey_core::RepoError::NotFound => {
+                        Failure::runtime(format!("no client {id:?}"))
+                    }
+                    other => Failure::runtime(other),
+                })?;
+            out.emit(&serde_json::json!({ "deleted": id }), || {
+                format!("deleted client {id}")
+            });
         }
     }
     Ok(())

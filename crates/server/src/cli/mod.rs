@@ -66,11 +66,17 @@ pub struct Failure {
 impl Failure {
     /// A usage or configuration problem (exit 2).
     pub fn usage(message: impl std::fmt::Display) -> Self {
-        Self { message: message.to_string(), code: 2 }
+        Self {
+            message: message.to_string(),
+            code: 2,
+        }
     }
     /// A runtime problem (exit 1).
     pub fn runtime(message: impl std::fmt::Display) -> Self {
-        Self { message: message.to_string(), code: 1 }
+        Self {
+            message: message.to_string(),
+            code: 1,
+        }
     }
 }
 
@@ -102,7 +108,10 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
                     toml::from_str(&config.redacted_toml()).map_err(Failure::runtime)?;
                 out.json_value(&value);
             } else {
-                println!("# configuration is valid; secrets are redacted\n{}", config.redacted_toml());
+                println!(
+                    "# configuration is valid; secrets are redacted\n{}",
+                    config.redacted_toml()
+                );
             }
             Ok(())
         }
@@ -114,7 +123,9 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
 /// Open the database for an administrative command (migrated, so a fresh
 /// install works without a separate step).
 async fn admin_db(config: &Config) -> Result<latchkey_store::Db, Failure> {
-    let db = crate::state::connect_db(config).await.map_err(Failure::runtime)?;
+    let db = crate::state::connect_db(config)
+        .await
+        .map_err(Failure::runtime)?;
     db.migrate().await.map_err(Failure::runtime)?;
     Ok(db)
 }

@@ -6,13 +6,19 @@ use crate::state::AppState;
 
 pub(super) async fn migrate(config: Config, out: Output) -> Result<(), Failure> {
     crate::telemetry::init(&config.log);
-    let db = crate::state::connect_db(&config).await.map_err(Failure::runtime)?;
+    let db = crate::state::connect_db(&config)
+        .await
+        .map_err(Failure::runtime)?;
     let applied = db.migrate().await.map_err(Failure::runtime)?;
     out.emit(&serde_json::json!({ "applied": applied }), || {
         if applied.is_empty() {
             "database is up to date".to_owned()
         } else {
-            format!("applied {} migration(s): {}", applied.len(), applied.join(", "))
+            format!(
+                "applied {} migration(s): {}",
+                applied.len(),
+                applied.join(", ")
+            )
         }
     });
     Ok(())
@@ -26,7 +32,9 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
     let listen = config.server.listen;
     let dev = config.dev_mode;
     let issuer = config.issuer_str().to_owned();
-    let state = AppState::connect(config).await.map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    let state = AppState::connect(config)
+        .await
+        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
     let applied = state.db.migrate().await.map_err(Failure::runtime)?;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied database migrations");
@@ -46,7 +54,10 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
              cargo run -- --dev user create --username alice --email alice@example.com\n"
         );
     }
-    bound.server.await.map_err(|e| Failure::runtime(format!("server stopped: {e}")))?;
+    bound
+        .server
+        .await
+        .map_err(|e| Failure::runtime(format!("server stopped: {e}")))?;
     tracing::info!("latchkey stopped");
     Ok(())
 }

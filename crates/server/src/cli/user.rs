@@ -47,11 +47,17 @@ fn describe(u: &User) -> String {
 pub(super) async fn run(cmd: UserCommand, config: &Config, out: Output) -> Result<(), Failure> {
     let db = admin_db(config).await?;
     match cmd {
-        UserCommand::Create { username, email, display_name } => {
+        UserCommand::Create {
+            username,
+            email,
+            display_name,
+        } => {
             let new = NewUser::normalised(&username, email.as_deref(), display_name.as_deref())
                 .map_err(Failure::usage)?;
             let user = db.create_user(new).await.map_err(|e| match e {
-                RepoError::Conflict(field) => Failure::runtime(format!("a user with this {field} exists")),
+                RepoError::Conflict(field) => {
+                    Failure::runtime(format!("a user with this {field} exists"))
+                }
                 other => Failure::runtime(other),
             })?;
             out.emit(&user, || describe(&user));
@@ -64,7 +70,15 @@ pub(super) async fn run(cmd: UserCommand, config: &Config, out: Output) -> Resul
                 }
                 users
                     .iter()
-                    .map(|u| format!("{}\t{}\t{}\t{}", u.id, u.username, u.email.as_deref().unwrap_or("-"), u.status.as_str()))
+                    .map(|u| {
+                        format!(
+                            "{}\t{}\t{}\t{}",
+                            u.id,
+                            u.username,
+                            u.email.as_deref().unwrap_or("-"),
+                            u.status.as_str()
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -79,16 +93,29 @@ pub(super) async fn run(cmd: UserCommand, config: &Config, out: Output) -> Resul
     Ok(())
 }
 
-async fn set_status(db: &latchkey_store::Db, who: &str, status: UserStatus, out: Output) -> Result<(), Failure> {
+async fn set_status(
+    db: &latchkey_store::Db,
+    who: &str,
+    status: UserStatus,
+    out: Output,
+) -> Result<(), Failure> {
     let user = find(db, who).await?;
-    db.set_user_status(&user.id, status).await.map_err(Failure::runtime)?;
+    db.set_user_status(&user.id, status)
+        .await
+        .map_err(Failure::runtime)?;
     let user = User { status, ..user };
-    out.emit(&user, || format!("user {} is now {}", user.username, status.as_str()));
+    out.emit(&user, || {
+        format!("user {} is now {}", user.username, status.as_str())
+    });
     Ok(())
 }
 
 async fn find(db: &latchkey_store::Db, who: &str) -> Result<User, Failure> {
-    if let Some(u) = db.user_by_id(&UserId(who.to_owned())).await.map_err(Failure::runtime)? {
+    if let Some(u) = db
+        .user_by_id(&UserId(who.to_owned()))
+        .await
+        .map_err(Failure::runtime)?
+    {
         return Ok(u);
     }
     db.user_by_identifier(who)

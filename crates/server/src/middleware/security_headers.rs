@@ -21,7 +21,10 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Permissions-Policy", "interest-cohort=()"));
     if https {
-        headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+        headers.add((
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        ))
     } else {
         headers
     }

@@ -16,7 +16,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(3);
 /// The process is alive and serving HTTP.
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(Status { status: "ok" })
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(Status { status: "ok" })
 }
 
 #[derive(Serialize)]
@@ -61,7 +63,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }
     };
     let ready = database == "ok" && ephemeral == "ok";
-    let body = Readiness { status: if ready { "ok" } else { "unavailable" }, database, ephemeral };
-    let mut res = if ready { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    let body = Readiness {
+        status: if ready { "ok" } else { "unavailable" },
+        database,
+        ephemeral,
+    };
+    let mut res = if ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
     res.insert_header((CACHE_CONTROL, "no-store")).json(body)
 }

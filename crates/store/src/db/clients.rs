@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 use latchkey_core::{RepoError, UnixTime};
-use latchkey_oidc::{Client, ClientId, ClientRepo, ClientType, GrantType, RedirectUri, TokenAuthMethod};
+use latchkey_oidc::{
+    Client, ClientId, ClientRepo, ClientType, GrantType, RedirectUri, TokenAuthMethod,
+};
 
 use super::schema::clients;
 use super::{Db, repo_error};
@@ -27,7 +29,11 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, RepoError> {
     serde_json::to_string(v).map_err(|e| RepoError::Backend(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(id: &str, field: &str, s: &str) -> Result<T, RepoError> {
+fn from_json<T: serde::de::DeserializeOwned>(
+    id: &str,
+    field: &str,
+    s: &str,
+) -> Result<T, RepoError> {
     serde_json::from_str(s).map_err(|e| RepoError::Backend(format!("client {id} {field}: {e}")))
 }
 
@@ -50,13 +56,22 @@ impl ClientRow {
 
     fn into_client(self) -> Result<Client, RepoError> {
         let id = self.id;
-        let bad = |field: &str, v: &str| RepoError::Backend(format!("client {id} has {field} {v:?}"));
-        let client_type = ClientType::parse(&self.client_type).ok_or_else(|| bad("type", &self.client_type))?;
-        let method = TokenAuthMethod::parse(&self.token_endpoint_auth_method)
-            .ok_or_else(|| bad("token_endpoint_auth_method", &self.token_endpoint_auth_method))?;
+        let bad =
+            |field: &str, v: &str| RepoError::Backend(format!("client {id} has {field} {v:?}"));
+        let client_type =
+            ClientType::parse(&self.client_type).ok_or_else(|| bad("type", &self.client_type))?;
+        let method = TokenAuthMethod::parse(&self.token_endpoint_auth_method).ok_or_else(|| {
+            bad(
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+            )
+        })?;
         let redirect_uris: Vec<RedirectUri> = from_json(&id, "redirect_uris", &self.redirect_uris)?;
-        let post_logout: Vec<RedirectUri> =
-            from_json(&id, "post_logout_redirect_uris", &self.post_logout_redirect_uris)?;
+        let post_logout: Vec<RedirectUri> = from_json(
+            &id,
+            "post_logout_redirect_uris",
+            &self.post_logout_redirect_uris,
+        )?;
         let grant_types: Vec<GrantType> = from_json(&id, "grant_types", &self.grant_types)?;
         let scopes: Vec<String> = from_json(&id, "scopes", &self.scopes)?;
         Ok(Client {
@@ -124,7 +139,11 @@ impl ClientRepo for Db {
                 .set(&row)
                 .execute(conn)
                 .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 { Err(RepoError::NotFound) } else { Ok(()) }
+            if n == 0 {
+                Err(RepoError::NotFound)
+            } else {
+                Ok(())
+            }
         })
         .await?
     }
@@ -135,7 +154,11 @@ impl ClientRepo for Db {
             let n = diesel::delete(clients::table.find(id))
                 .execute(conn)
                 .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 { Err(RepoError::NotFound) } else { Ok(()) }
+            if n == 0 {
+                Err(RepoError::NotFound)
+            } else {
+                Ok(())
+            }
         })
         .await?
     }

@@ -30,7 +30,8 @@ impl std::fmt::Debug for AnyConnection {
 impl AnyConnection {
     /// A trivial query, to prove the connection answers.
     pub fn ping(&mut self) -> Result<(), RepoError> {
-        self.batch_execute("SELECT 1").map_err(|e| super::repo_error(e, &[]))
+        self.batch_execute("SELECT 1")
+            .map_err(|e| super::repo_error(e, &[]))
     }
 
     /// `SELECT COUNT(*)` on a table named in the schema (never user input).
@@ -92,11 +93,15 @@ impl DbUrl {
             let mut parsed = url::Url::parse(url).map_err(|e| DbError::Url(e.to_string()))?;
             if !parsed.query_pairs().any(|(k, _)| k == "connect_timeout") {
                 let secs = connect_timeout.as_secs().max(1).to_string();
-                parsed.query_pairs_mut().append_pair("connect_timeout", &secs);
+                parsed
+                    .query_pairs_mut()
+                    .append_pair("connect_timeout", &secs);
             }
             return Ok(Self::Postgres(parsed.into()));
         }
-        Err(DbError::Url("expected a sqlite:// or postgres:// URL".into()))
+        Err(DbError::Url(
+            "expected a sqlite:// or postgres:// URL".into(),
+        ))
     }
 
     /// The backend this URL selects.

@@ -19,9 +19,9 @@ pub(super) fn run_pending(conn: &mut AnyConnection) -> Result<Vec<String>, BoxEr
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
         AnyConnection::Postgresql(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))?;
-            let result = c.run_pending_migrations(POSTGRES).map(|v| {
-                v.into_iter().map(|m| m.to_string()).collect::<Vec<_>>()
-            });
+            let result = c
+                .run_pending_migrations(POSTGRES)
+                .map(|v| v.into_iter().map(|m| m.to_string()).collect::<Vec<_>>());
             c.batch_execute(&format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))?;
             return result;
         }

@@ -29,7 +29,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { pool_size: 8, connect_timeout: Duration::from_secs(5) }
+        Self {
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -55,7 +58,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,7 +86,12 @@ impl Db {
         .map_err(|e| DbError::Connect(e.to_string()))?
         .map_err(|e| DbError::Connect(e.to_string()))?;
         let permits = Arc::new(Semaphore::new(size as usize));
-        Ok(Self { pool, permits, backend, timeout })
+        Ok(Self {
+            pool,
+            permits,
+            backend,
+            timeout,
+        })
     }
 
     /// Which backend this is.
@@ -117,7 +127,9 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get().map_err(|e| RepoError::Unavailable(e.to_string()))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| RepoError::Unavailable(e.to_string()))?;
             Ok(f(&mut conn))
         })
         .await
@@ -152,7 +164,11 @@ pub(crate) fn repo_error(e: diesel::result::Error, fields: &[&'static str]) -> R
     match e {
         Error::NotFound => RepoError::NotFound,
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            let text = format!("{} {}", info.message(), info.constraint_name().unwrap_or(""));
+            let text = format!(
+                "{} {}",
+                info.message(),
+                info.constraint_name().unwrap_or("")
+            );
             let field = fields
                 .iter()
                 .find(|f| text.contains(&format!("_{f}_")) || text.contains(&format!(".{f}")))

@@ -20,8 +20,9 @@ struct UserRow {
 
 impl UserRow {
     fn into_user(self) -> Result<User, RepoError> {
-        let status = UserStatus::parse(&self.status)
-            .ok_or_else(|| RepoError::Backend(format!("user {} has status {:?}", self.id, self.status)))?;
+        let status = UserStatus::parse(&self.status).ok_or_else(|| {
+            RepoError::Backend(format!("user {} has status {:?}", self.id, self.status))
+        })?;
         Ok(User {
             id: UserId(self.id),
             username: self.username,
@@ -109,7 +110,11 @@ impl UserRepo for Db {
                 .set(users::status.eq(status.as_str()))
                 .execute(conn)
                 .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 { Err(RepoError::NotFound) } else { Ok(()) }
+            if n == 0 {
+                Err(RepoError::NotFound)
+            } else {
+                Ok(())
+            }
         })
         .await?
     }

@@ -8,12 +8,19 @@ fn confidential(id: &str) -> latchkey_oidc::Client {
     NewClient {
         id: Some(id.into()),
         name: "Shop".into(),
-        redirect_uris: vec!["https://shop.example.com/cb".into(), "http://127.0.0.1:9000/cb".into()],
+        redirect_uris: vec![
+            "https://shop.example.com/cb".into(),
+            "http://127.0.0.1:9000/cb".into(),
+        ],
         post_logout_redirect_uris: vec!["https://shop.example.com/bye".into()],
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         ..NewClient::default()
     }
-    .into_client(String::new(), Some(client_secret::generate().hash), UnixTime(100))
+    .into_client(
+        String::new(),
+        Some(client_secret::generate().hash),
+        UnixTime(100),
+    )
     .unwrap()
 }
 
@@ -23,7 +30,10 @@ async fn roundtrip(db: &Db) {
     let back = db.client_by_id(&c.id).await.unwrap().unwrap();
     assert_eq!(back, c);
     assert!(back.allows_grant(GrantType::RefreshToken));
-    assert_eq!(db.client_by_id(&ClientId("nope".into())).await.unwrap(), None);
+    assert_eq!(
+        db.client_by_id(&ClientId("nope".into())).await.unwrap(),
+        None
+    );
 }
 
 async fn duplicate_id_conflicts(db: &Db) {
@@ -39,7 +49,10 @@ async fn update_and_delete(db: &Db) {
     let changed = c
         .clone()
         .updated(
-            ClientUpdate { name: Some("Renamed".into()), ..ClientUpdate::default() },
+            ClientUpdate {
+                name: Some("Renamed".into()),
+                ..ClientUpdate::default()
+            },
             UnixTime(200),
         )
         .unwrap();
@@ -51,16 +64,33 @@ async fn update_and_delete(db: &Db) {
 
     db.delete_client(&c.id).await.unwrap();
     assert_eq!(db.client_by_id(&c.id).await.unwrap(), None);
-    assert!(matches!(db.delete_client(&c.id).await, Err(RepoError::NotFound)));
-    assert!(matches!(db.update_client(&changed).await, Err(RepoError::NotFound)));
+    assert!(matches!(
+        db.delete_client(&c.id).await,
+        Err(RepoError::NotFound)
+    ));
+    assert!(matches!(
+        db.update_client(&changed).await,
+        Err(RepoError::NotFound)
+    ));
 }
 
 async fn list_in_creation_order(db: &Db) {
     for id in ["a1", "a2", "a3"] {
         db.create_client(&confidential(id)).await.unwrap();
     }
-    let ids: Vec<String> = db.list_clients().await.unwrap().into_iter().map(|c| c.id.0).collect();
+    let ids: Vec<String> = db
+        .list_clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id.0)
+        .collect();
     assert_eq!(ids, ["a1", "a2", "a3"]);
 }
 
-latchkey_store::db_tests!(roundtrip, duplicate_id_conflicts, update_and_delete, list_in_creation_order);
+latchkey_store::db_tests!(
+    roundtrip,
+    duplicate_id_conflicts,
+    update_and_delete,
+    list_in_creation_order
+);

@@ -6,7 +6,9 @@ use std::path::Path;
 use latchkey_store::Db;
 
 fn migration_names(backend: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../migrations")
+        .join(backend);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap())
@@ -22,12 +24,24 @@ fn migration_folders_carry_the_same_names() {
     let sqlite = migration_names("sqlite");
     let postgres = migration_names("postgres");
     assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres have drifted");
+    assert_eq!(
+        sqlite, postgres,
+        "migrations/sqlite and migrations/postgres have drifted"
+    );
     for backend in ["sqlite", "postgres"] {
         for name in migration_names(backend) {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend).join(&name);
-            assert!(dir.join("up.sql").is_file(), "{backend}/{name}/up.sql missing");
-            assert!(dir.join("down.sql").is_file(), "{backend}/{name}/down.sql missing");
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../migrations")
+                .join(backend)
+                .join(&name);
+            assert!(
+                dir.join("up.sql").is_file(),
+                "{backend}/{name}/up.sql missing"
+            );
+            assert!(
+                dir.join("down.sql").is_file(),
+                "{backend}/{name}/down.sql missing"
+            );
         }
     }
 }

@@ -8,22 +8,42 @@ fn new_user(name: &str, email: Option<&str>) -> NewUser {
 }
 
 async fn create_and_find(db: &Db) {
-    let u = db.create_user(new_user("Alice", Some("Alice@Example.com"))).await.unwrap();
+    let u = db
+        .create_user(new_user("Alice", Some("Alice@Example.com")))
+        .await
+        .unwrap();
     assert_eq!(u.username, "alice");
     assert_eq!(u.status, UserStatus::Active);
     assert!(!u.email_verified);
     assert_eq!(db.user_by_id(&u.id).await.unwrap().as_ref(), Some(&u));
-    assert_eq!(db.user_by_identifier("ALICE").await.unwrap().as_ref(), Some(&u));
-    assert_eq!(db.user_by_identifier(" alice@example.com ").await.unwrap().as_ref(), Some(&u));
+    assert_eq!(
+        db.user_by_identifier("ALICE").await.unwrap().as_ref(),
+        Some(&u)
+    );
+    assert_eq!(
+        db.user_by_identifier(" alice@example.com ")
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&u)
+    );
     assert_eq!(db.user_by_identifier("nobody").await.unwrap(), None);
-    assert_eq!(db.user_by_id(&UserId("missing".into())).await.unwrap(), None);
+    assert_eq!(
+        db.user_by_id(&UserId("missing".into())).await.unwrap(),
+        None
+    );
 }
 
 async fn duplicate_username_and_email_conflict(db: &Db) {
-    db.create_user(new_user("bob", Some("bob@example.com"))).await.unwrap();
+    db.create_user(new_user("bob", Some("bob@example.com")))
+        .await
+        .unwrap();
     let err = db.create_user(new_user("BOB", None)).await.unwrap_err();
     assert!(matches!(err, RepoError::Conflict("username")), "{err:?}");
-    let err = db.create_user(new_user("bobby", Some("bob@example.com"))).await.unwrap_err();
+    let err = db
+        .create_user(new_user("bobby", Some("bob@example.com")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, RepoError::Conflict("email")), "{err:?}");
     // Nothing half-written: only the first user exists.
     assert_eq!(db.list_users(10).await.unwrap().len(), 1);
@@ -46,9 +66,16 @@ async fn list_is_ordered_and_limited(db: &Db) {
 
 async fn disable_user(db: &Db) {
     let u = db.create_user(new_user("erin", None)).await.unwrap();
-    db.set_user_status(&u.id, UserStatus::Disabled).await.unwrap();
-    assert_eq!(db.user_by_id(&u.id).await.unwrap().unwrap().status, UserStatus::Disabled);
-    let err = db.set_user_status(&UserId("missing".into()), UserStatus::Disabled).await;
+    db.set_user_status(&u.id, UserStatus::Disabled)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.user_by_id(&u.id).await.unwrap().unwrap().status,
+        UserStatus::Disabled
+    );
+    let err = db
+        .set_user_status(&UserId("missing".into()), UserStatus::Disabled)
+        .await;
     assert!(matches!(err, Err(RepoError::NotFound)));
 }
 

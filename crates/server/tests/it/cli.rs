@@ -1,0 +1,354 @@
+//! The `latchkey` binary as an operator runs it: exit codes, messages, JSON
+//! output, start-up failures and graceful shutdown.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn with_config(toml: &str) -> Self {
+        let env = Self::new();
+        std::fs::write(env.dir.path().join("latchkey.toml"), toml).unwrap();
+        env
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        // A clean environment and working directory: nothing from the
+        // developer's shell or checkout leaks into the test.
+        c.env_clear()
+            .current_dir(self.dir.path())
+            .args(args)
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn client_lifecycle_with_json_output() {
+    let env = Env::new();
+    let created = env.json(&[
+        "--dev",
+        "--json",
+        "client",
+        "create",
+        "--name",
+        "Shop",
+        "--id",
+        "shop",
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+        "--grant-type",
+        "authorization_code",
+        "--grant-type",
+        "refresh_token",
+        "--scope",
+        "openid profile",
+        "--scope",
+        "offline_access",
+    ]);
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 43, "256-bit base64url secret");
+    assert_eq!(created["client_id"], "shop");
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["openid", "profile", "offline_access"])
+    );
+    assert!(
+        created.get("secret_hash").is_none(),
+        "hash must not be printed"
+    );
+
+    let shown = env.json(&["--dev", "--json", "client", "show", "shop"]);
+    assert!(
+        shown.get("client_secret").is_none(),
+        "secret is shown once only"
+    );
+    assert!(!serde_json::to_string(&shown).unwrap().contains(&secret));
+
+    let rotated = env.json(&[
+        "--dev",
+        "--json",
+        "client",
+        "update",
+        "shop",
+        "--name",
+        "Shop 2",
+        "--rotate-secret",
+    ]);
+    assert_eq!(rotated["name"], "Shop 2");
+    assert_ne!(rotated["client_secret"].as_str().unwrap(), secret);
+
+    let list = env.json(&["--dev", "--json", "client", "list"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    assert!(
+        env.run(&["--dev", "client", "delete", "shop"])
+            .status
+            .success()
+    );
+    let again = env.run(&["--dev", "client", "delete", "shop"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("no client \"shop\""),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn public_client_gets_no_secret() {
+    let env = Env::new();
+    let created = env.json(&[
+        "--dev",
+        "--json",
+        "client",
+        "create",
+        "--name",
+        "SPA",
+        "--type",
+        "public",
+        "--redirect-uri",
+        "http://127.0.0.1:5173/cb",
+    ]);
+    assert!(created.get("client_secret").is_none());
+    assert_eq!(created["token_endpoint_auth_method"], "none");
+}
+
+#[test]
+fn bad_registrations_are_refused_with_the_reason() {
+    let env = Env::new();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--redirect-uri", "http://shop.example.com/cb"],
+            "use https",
+        ),
+        (&["--redirect-uri", "https://*.example.com/cb"], "wildcard"),
+        (
+            &["--redirect-uri", "https://shop.example.com/cb#x"],
+            "fragment",
+        ),
+        (&["--redirect-uri", "/cb"], "absolute"),
+        (&[], "at least one redirect URI"),
+        (
+            &[
+                "--redirect-uri",
+                "https://a.example/cb",
+                "--grant-type",
+                "implicit",
+            ],
+            "unknown grant type",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["--dev", "client", "create", "--name", "X"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(stderr(&out).contains(want), "{extra:?}: {}", stderr(&out));
+    }
+    let list = env.json(&["--dev", "--json", "client", "list"]);
+    assert_eq!(list, serde_json::json!([]), "nothing half-written");
+}
+
+#[test]
+fn user_lifecycle() {
+    let env = Env::new();
+    let u = env.json(&[
+        "--dev",
+        "--json",
+        "user",
+        "create",
+        "--username",
+        "Alice",
+        "--email",
+        "alice@example.com",
+    ]);
+    assert_eq!(u["username"], "alice");
+    let dup = env.run(&[
+        "--dev",
+        "user",
+        "create",
+        "--username",
+        "other",
+        "--email",
+        "ALICE@example.com",
+    ]);
+    assert_eq!(dup.status.code(), Some(1));
+    assert!(stderr(&dup).contains("email exists"), "{}", stderr(&dup));
+    let bad = env.run(&["--dev", "user", "create", "--username", "a b"]);
+    assert_eq!(bad.status.code(), Some(2));
+
+    let shown = env.json(&["--dev", "--json", "user", "show", "alice@example.com"]);
+    assert_eq!(shown["id"], u["id"]);
+    let disabled = env.json(&["--dev", "--json", "user", "disable", "alice"]);
+    assert_eq!(disabled["status"], "disabled");
+    let by_id = env.json(&["--dev", "--json", "user", "show", u["id"].as_str().unwrap()]);
+    assert_eq!(by_id["status"], "disabled");
+    assert_eq!(
+        env.json(&["--dev", "--json", "user", "list"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let missing = env.run(&["--dev", "user", "disable", "nobody"]);
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn migrate_is_idempotent() {
+    let env = Env::new();
+    let first = env.json(&["--dev", "--json", "migrate"]);
+    assert!(!first["applied"].as_array().unwrap().is_empty());
+    let second = env.json(&["--dev", "--json", "migrate"]);
+    assert_eq!(second["applied"], serde_json::json!([]));
+}
+
+#[test]
+fn config_check_redacts_secrets() {
+    let env = Env::with_config(
+        "[database]\nurl = \"postgres://app:hunter2-secret@db.example:5432/latchkey\"\n",
+    );
+    let out = env.run(&["--dev", "config", "check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("hunter2-secret"), "{text}");
+    assert!(text.contains("[redacted]"), "{text}");
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_the_key_and_file() {
+    let env = Env::with_config("[databse]\nurl = \"sqlite://x.db\"\n");
+    let out = env.run(&["--dev", "config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("databse") && err.contains("latchkey.toml"),
+        "{err}"
+    );
+
+    let missing = Env::new().run(&["--config", "/nonexistent/latchkey.toml", "config", "check"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/nonexistent/latchkey.toml"));
+
+    // Production mode refuses an http issuer and a missing key.
+    let prod = Env::new().run(&["config", "check"]);
+    assert_eq!(prod.status.code(), Some(2));
+    assert!(stderr(&prod).contains("issuer"), "{}", stderr(&prod));
+}
+
+fn serve_fails_fast(env: &Env, want: &str) {
+    let started = Instant::now();
+    let out = env.run(&["--dev", "serve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn unreachable_database_fails_at_start_with_a_clear_message() {
+    let env = Env::with_config(
+        "[database]\nurl = \"postgres://postgres@127.0.0.1:1/latchkey\"\nconnect_timeout_secs = 2\n",
+    );
+    serve_fails_fast(&env, "cannot connect to the database");
+}
+
+#[test]
+fn unreachable_redis_fails_at_start_with_a_clear_message() {
+    let env = Env::with_config("[ephemeral]\nurl = \"redis://127.0.0.1:1\"\ntimeout_ms = 500\n");
+    serve_fails_fast(&env, "ephemeral store unavailable");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(port: u16, child: &mut std::process::Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s
+                .write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            let mut buf = String::new();
+            let _ = s.read_to_string(&mut buf);
+            if buf.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        assert!(Instant::now() < deadline, "server not ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn serve_answers_readyz_and_stops_gracefully_on_sigterm() {
+    let port = free_port();
+    let env = Env::with_config(&format!(
+        "issuer = \"http://localhost:{port}\"\n[server]\nlisten = \"127.0.0.1:{port}\"\nworkers = 1\nshutdown_timeout_secs = 2\n"
+    ));
+    let mut child = env
+        .cmd(&["--dev", "serve"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_ready(port, &mut child);
+    assert!(Path::new(&env.dir.path().join("data/latchkey.db")).exists());
+    assert!(
+        env.dir.path().join("data/secret.key").exists(),
+        "dev key generated under data/"
+    );
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+}

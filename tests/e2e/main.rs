@@ -7,3 +7,6 @@ mod support;
 
 mod faults;
 mod health;
+mod jwks;
+mod oidc;
+mod pages;

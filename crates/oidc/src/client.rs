@@ -5,6 +5,7 @@
 use latchkey_core::{RepoError, UnixTime};
 use serde::{Deserialize, Serialize};
 
+use crate::alg::SigningAlg;
 use crate::redirect_uri::{RedirectUri, RedirectUriError};
 
 /// A client identifier (RFC 6749 §2.2).
@@ -102,6 +103,14 @@ pub struct Client {
     pub grant_types: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub token_endpoint_auth_method: TokenAuthMethod,
+    /// Algorithm for this client's ID tokens (`id_token_signed_response_alg`,
+    /// OpenID Connect Dynamic Client Registration §2).
+    pub id_token_signed_response_alg: SigningAlg,
+    /// The client's public keys for `private_key_jwt` (a JWK Set, RFC 7517 §5).
+    pub jwks: Option<serde_json::Value>,
+    /// Whether a lower `acr` than requested may be returned (truthfully)
+    /// instead of `unmet_authentication_requirements`.
+    pub allow_acr_downgrade: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -118,6 +127,10 @@ pub struct NewClient {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub token_endpoint_auth_method: Option<String>,
+    pub id_token_signed_response_alg: Option<String>,
+    /// A JWK Set (JSON) for `private_key_jwt`.
+    pub jwks: Option<String>,
+    pub allow_acr_downgrade: bool,
 }
 
 /// Changes to an existing client; `None` leaves a field as it is.
@@ -128,6 +141,9 @@ pub struct ClientUpdate {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     pub grant_types: Option<Vec<String>>,
     pub scopes: Option<Vec<String>>,
+    pub id_token_signed_response_alg: Option<String>,
+    pub jwks: Option<String>,
+    pub allow_acr_downgrade: Option<bool>,
 }
 
 /// Why a client registration or update was refused. Each message names the
@@ -148,6 +164,10 @@ pub enum ClientError {
     AuthMethod(String, String),
     #[error("scope {0:?} is not a valid scope token (RFC 6749 §3.3)")]
     Scope(String),
+    #[error("unknown id_token_signed_response_alg {0:?}; expected one of ES256, RS256, EdDSA")]
+    Alg(String),
+    #[error("jwks must be a JWK Set with public signing keys only: {0}")]
+    Jwks(String),
     #[error("{0}")]
     Inconsistent(&'static str),
 }
@@ -197,6 +217,9 @@ impl NewClient {
             grant_types: Vec::new(),
             scopes: Vec::new(),
             token_endpoint_auth_method: method,
+            id_token_signed_response_alg: SigningAlg::ES256,
+            jwks: None,
+            allow_acr_downgrade: self.allow_acr_downgrade,
             created_at: now,
             updated_at: now,
         };
@@ -206,6 +229,9 @@ impl NewClient {
             post_logout_redirect_uris: Some(self.post_logout_redirect_uris),
             grant_types: Some(grant_types),
             scopes: Some(scopes),
+            id_token_signed_response_alg: self.id_token_signed_response_alg,
+            jwks: self.jwks,
+            allow_acr_downgrade: None,
         };
         client.updated(update, now)
     }
@@ -252,6 +278,16 @@ impl Client {
             }
             self.scopes = parsed;
         }
+        if let Some(alg) = update.id_token_signed_response_alg {
+            self.id_token_signed_response_alg =
+                SigningAlg::parse(&alg).ok_or(ClientError::Alg(alg))?;
+        }
+        if let Some(jwks) = update.jwks {
+            self.jwks = Some(parse_jwks(&jwks)?);
+        }
+        if let Some(allow) = update.allow_acr_downgrade {
+            self.allow_acr_downgrade = allow;
+        }
         self.updated_at = now;
         self.check_consistency()?;
         Ok(self)
@@ -282,13 +318,17 @@ impl Client {
             }
             (false, TokenAuthMethod::PrivateKeyJwt) => {
                 return Err(Inconsistent(
-                    "private_key_jwt needs a registered JWKS, which this version cannot store yet; use client_secret_basic or client_secret_post",
+                    "private_key_jwt needs the client's public keys (jwks)",
                 ));
             }
         }
-        if public != self.secret_hash.is_none() {
+        let needs_secret = matches!(
+            self.token_endpoint_auth_method,
+            TokenAuthMethod::ClientSecretBasic | TokenAuthMethod::ClientSecretPost
+        );
+        if needs_secret != self.secret_hash.is_some() {
             return Err(Inconsistent(
-                "confidential clients have a secret and public clients have none",
+                "client_secret_basic and client_secret_post clients have a secret; other clients have none",
             ));
         }
         if self.grant_types.is_empty() {
@@ -331,6 +371,33 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// A JWK Set for `private_key_jwt`: an object with a non-empty `keys` array
+/// of public keys (no private members), each with `kty`.
+fn parse_jwks(raw: &str) -> Result<serde_json::Value, ClientError> {
+    let bad = |m: &str| ClientError::Jwks(m.to_owned());
+    let v: serde_json::Value = serde_json::from_str(raw).map_err(|e| bad(&e.to_string()))?;
+    let keys = v
+        .get("keys")
+        .and_then(|k| k.as_array())
+        .ok_or_else(|| bad("no \"keys\" array"))?;
+    if keys.is_empty() {
+        return Err(bad("\"keys\" is empty"));
+    }
+    for k in keys {
+        let obj = k.as_object().ok_or_else(|| bad("a key is not an object"))?;
+        if !obj.contains_key("kty") {
+            return Err(bad("a key has no \"kty\""));
+        }
+        if ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|m| obj.contains_key(*m))
+        {
+            return Err(bad("a key contains private or symmetric material"));
+        }
+    }
+    Ok(v)
 }
 
 fn validate_id(id: &str) -> Result<String, ClientError> {

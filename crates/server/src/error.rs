@@ -3,7 +3,7 @@
 //! logged with the request id and never sent.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use latchkey_core::{EphemeralError, RepoError};
 use serde::Serialize;
@@ -16,6 +16,15 @@ pub enum ApiError {
     BadRequest {
         error: &'static str,
         description: String,
+    },
+    /// A protocol error with its own status and, for 401s, the
+    /// `WWW-Authenticate` challenge (RFC 6749 §5.2, RFC 6750 §3).
+    #[error("{error}: {description}")]
+    OAuth {
+        status: StatusCode,
+        error: &'static str,
+        description: String,
+        www_authenticate: Option<String>,
     },
     /// No such route or resource.
     #[error("not found")]
@@ -35,6 +44,25 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A 400 with `error` (RFC 6749 §5.2 codes).
+    pub fn oauth(error: &'static str, description: impl Into<String>) -> Self {
+        Self::BadRequest {
+            error,
+            description: description.into(),
+        }
+    }
+
+    /// `invalid_client` (401). When the client tried HTTP Basic, the
+    /// response carries the Basic challenge (RFC 6749 §5.2).
+    pub fn invalid_client(basic: bool) -> Self {
+        Self::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            description: "Client authentication failed.".into(),
+            www_authenticate: basic.then(|| "Basic realm=\"latchkey\"".to_owned()),
+        }
+    }
+
     /// `invalid_request` with a description safe to show the client.
     pub fn invalid_request(description: impl Into<String>) -> Self {
         Self::BadRequest {
@@ -54,6 +82,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::OAuth { status, .. } => *status,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -64,7 +93,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (error, description): (&str, String) = match self {
-            Self::BadRequest { error, description } => (error, description.clone()),
+            Self::BadRequest { error, description }
+            | Self::OAuth {
+                error, description, ..
+            } => (error, description.clone()),
             Self::NotFound => ("not_found", "There is nothing at this address.".into()),
             Self::MethodNotAllowed => (
                 "method_not_allowed",
@@ -89,6 +121,16 @@ impl ResponseError for ApiError {
         });
         res.headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut()
+            .insert(PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Self::OAuth {
+            www_authenticate: Some(challenge),
+            ..
+        } = self
+            && let Ok(v) = HeaderValue::from_str(challenge)
+        {
+            res.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
         res
     }
 }

@@ -9,11 +9,17 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod flows;
+pub mod html;
+pub mod keys;
 pub mod middleware;
+pub mod respond;
 pub mod routes;
 pub mod serve;
+pub mod session;
 pub mod state;
 pub mod telemetry;
+pub mod tokens;
 
 pub use app::app;
 pub use error::ApiError;

@@ -30,8 +30,12 @@ impl std::fmt::Debug for Bound {
 /// Bind `listener` and build the server. actix-web stops gracefully on
 /// SIGTERM/SIGINT: it stops accepting, lets in-flight requests finish for up
 /// to `server.shutdown_timeout_secs`, then exits.
+///
+/// Also starts the signing-key refresher, which ends by itself once the
+/// server (the last holder of the state) is gone.
 pub fn bind(state: AppState, listener: TcpListener) -> std::io::Result<Bound> {
     let addr = listener.local_addr()?;
+    state.keys.spawn_refresher(state.db.clone());
     let workers = state.config.server.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(std::num::NonZeroUsize::get)

@@ -6,6 +6,7 @@ use latchkey_core::{Clock, SystemClock};
 use latchkey_store::{Db, DbOptions, EphemeralOptions, EphemeralStore};
 
 use crate::config::Config;
+use crate::keys::KeyRing;
 
 /// Shared application state (`web::Data<AppState>`). Cheap to clone.
 #[derive(Debug, Clone)]
@@ -14,6 +15,10 @@ pub struct AppState {
     pub db: Db,
     pub ephemeral: EphemeralStore,
     pub clock: Arc<dyn Clock>,
+    /// The signing keys, refreshed from the database in the background.
+    pub keys: KeyRing,
+    /// Lifetimes of codes, tokens and sessions.
+    pub lifetimes: latchkey_oidc::grant::Lifetimes,
 }
 
 /// Why the state could not be built at start.
@@ -23,13 +28,26 @@ pub enum StartError {
     Database(#[from] latchkey_store::DbError),
     #[error("{0}")]
     Ephemeral(#[from] latchkey_core::EphemeralError),
+    #[error("{0}")]
+    Migration(latchkey_store::DbError),
+    #[error("{0}")]
+    Keys(String),
 }
 
 impl AppState {
-    /// Connect to the database and the ephemeral store named in `config`.
-    /// Does not migrate (the caller decides: `serve` and `migrate` do).
+    /// Connect to the database and the ephemeral store named in `config`,
+    /// migrate the database (the signing keys live in it and are loaded
+    /// here, so a fresh database must be migrated first) and load the
+    /// signing keys, creating them on a fresh install.
     pub async fn connect(config: Config) -> Result<Self, StartError> {
+        let enc_key = config
+            .encryption_key()
+            .map_err(|e| StartError::Keys(e.to_string()))?;
         let db = connect_db(&config).await?;
+        let applied = db.migrate().await.map_err(StartError::Migration)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied database migrations");
+        }
         let ephemeral = EphemeralStore::connect(
             config.ephemeral.url.expose(),
             EphemeralOptions {
@@ -39,11 +57,17 @@ impl AppState {
             },
         )
         .await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let keys = KeyRing::load(&db, enc_key, Arc::clone(&clock))
+            .await
+            .map_err(|e| StartError::Keys(e.to_string()))?;
         Ok(Self {
             config: Arc::new(config),
             db,
             ephemeral,
-            clock: Arc::new(SystemClock),
+            clock,
+            keys,
+            lifetimes: latchkey_oidc::grant::Lifetimes::default(),
         })
     }
 }

@@ -1,6 +1,9 @@
 //! Starting servers for tests, on either storage stack.
 
+pub mod browser;
+pub mod fixtures;
 pub mod proxy;
+pub mod rp;
 
 use std::net::TcpListener;
 
@@ -26,6 +29,9 @@ pub struct TestServer {
     /// `http://127.0.0.1:PORT`, also the issuer.
     pub base: String,
     pub http: reqwest::Client,
+    /// The server's state (same database, key ring, clock), for checks
+    /// that need the inside view, like signing a token.
+    pub state: AppState,
     handle: ServerHandle,
     _db: TestDb,
 }
@@ -87,7 +93,7 @@ impl TestServer {
         ];
         let config = Config::from_sources(None, &env, Some(true)).expect("test config");
         let state = AppState::connect(config).await.expect("connect");
-        let bound = serve::bind(state, listener).unwrap();
+        let bound = serve::bind(state.clone(), listener).unwrap();
         let handle = bound.handle.clone();
         actix_web::rt::spawn(bound.server);
         let http = reqwest::Client::builder()
@@ -97,6 +103,7 @@ impl TestServer {
         Some(Self {
             base,
             http,
+            state,
             handle,
             _db: db,
         })

@@ -48,9 +48,20 @@ pub struct CreateArgs {
     /// Allowed scope (repeatable or space-separated; default "openid profile email").
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
-    /// client_secret_basic (default for confidential), client_secret_post, or none (public).
+    /// client_secret_basic (default for confidential), client_secret_post,
+    /// private_key_jwt (needs --jwks-file), or none (public).
     #[arg(long = "token-auth-method", value_name = "METHOD")]
     token_auth_method: Option<String>,
+    /// ID token signing algorithm: ES256 (default), RS256 or EdDSA.
+    #[arg(long = "id-token-alg", value_name = "ALG")]
+    id_token_alg: Option<String>,
+    /// File with the client's public JWK Set, for private_key_jwt.
+    #[arg(long = "jwks-file", value_name = "PATH")]
+    jwks_file: Option<std::path::PathBuf>,
+    /// Return a lower acr than requested (truthfully) instead of
+    /// unmet_authentication_requirements.
+    #[arg(long)]
+    allow_acr_downgrade: bool,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +77,12 @@ pub struct UpdateArgs {
     grant_types: Option<Vec<String>>,
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Option<Vec<String>>,
+    #[arg(long = "id-token-alg", value_name = "ALG")]
+    id_token_alg: Option<String>,
+    #[arg(long = "jwks-file", value_name = "PATH")]
+    jwks_file: Option<std::path::PathBuf>,
+    #[arg(long, value_name = "BOOL")]
+    allow_acr_downgrade: Option<bool>,
     /// Generate a new secret (confidential clients); the old one stops working.
     #[arg(long)]
     rotate_secret: bool,
@@ -99,10 +116,16 @@ fn describe(c: &Client, secret: Option<&str>) -> String {
             .join(" ")
     };
     let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+    let jwks_keys = c
+        .jwks
+        .as_ref()
+        .and_then(|j| j["keys"].as_array())
+        .map_or(0, Vec::len);
     let mut s = format!(
         "client_id:                  {}\nname:                       {}\ntype:                       {}\n\
          token_endpoint_auth_method: {}\ngrant_types:                {}\nscopes:                     {}\n\
-         redirect_uris:              {}\npost_logout_redirect_uris:  {}",
+         redirect_uris:              {}\npost_logout_redirect_uris:  {}\n\
+         id_token_alg:               {}\njwks keys:                  {}\nallow_acr_downgrade:        {}",
         c.id,
         c.name,
         c.client_type,
@@ -111,6 +134,9 @@ fn describe(c: &Client, secret: Option<&str>) -> String {
         c.scopes.join(" "),
         list(&c.redirect_uris),
         list(&c.post_logout_redirect_uris),
+        c.id_token_signed_response_alg,
+        jwks_keys,
+        c.allow_acr_downgrade,
     );
     if let Some(secret) = secret {
         s.push_str(&format!(
@@ -125,7 +151,9 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
     let now = SystemClock.now();
     match cmd {
         ClientCommand::Create(a) => {
-            let secret = (a.client_type == ClientType::Confidential).then(client_secret::generate);
+            let uses_secret = a.client_type == ClientType::Confidential
+                && a.token_auth_method.as_deref() != Some("private_key_jwt");
+            let secret = uses_secret.then(client_secret::generate);
             let new = NewClient {
                 id: a.id,
                 name: a.name,
@@ -135,6 +163,9 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
                 grant_types: a.grant_types,
                 scopes: split_scopes(a.scopes),
                 token_endpoint_auth_method: a.token_auth_method,
+                id_token_signed_response_alg: a.id_token_alg,
+                jwks: read_jwks(a.jwks_file.as_deref())?,
+                allow_acr_downgrade: a.allow_acr_downgrade,
             };
             let hash = secret.as_ref().map(|s| s.hash.clone());
             let client = new
@@ -181,11 +212,14 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
                 post_logout_redirect_uris: a.post_logout_redirect_uris,
                 grant_types: a.grant_types,
                 scopes: a.scopes.map(split_scopes),
+                id_token_signed_response_alg: a.id_token_alg,
+                jwks: read_jwks(a.jwks_file.as_deref())?,
+                allow_acr_downgrade: a.allow_acr_downgrade,
             };
             let mut client = client.updated(update, now).map_err(Failure::usage)?;
             let secret = if a.rotate_secret {
-                if client.client_type == ClientType::Public {
-                    return Err(Failure::usage("public clients have no secret to rotate"));
+                if client.secret_hash.is_none() {
+                    return Err(Failure::usage("this client authenticates without a secret"));
                 }
                 let s = client_secret::generate();
                 client.secret_hash = Some(s.hash.clone());
@@ -218,6 +252,14 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
         }
     }
     Ok(())
+}
+
+fn read_jwks(path: Option<&std::path::Path>) -> Result<Option<String>, Failure> {
+    path.map(|p| {
+        std::fs::read_to_string(p)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", p.display())))
+    })
+    .transpose()
 }
 
 async fn find(db: &latchkey_store::Db, id: &str) -> Result<Client, Failure> {

@@ -2,6 +2,7 @@
 //! code as the server.
 
 mod client;
+mod keys;
 mod output;
 mod serve;
 mod user;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Inspect and rotate the token-signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +121,7 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
         }
         Command::Client(cmd) => client::run(cmd, &config, out).await,
         Command::User(cmd) => user::run(cmd, &config, out).await,
+        Command::Keys(cmd) => keys::run(cmd, &config, out).await,
     }
 }
 

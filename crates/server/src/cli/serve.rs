@@ -32,13 +32,11 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
     let listen = config.server.listen;
     let dev = config.dev_mode;
     let issuer = config.issuer_str().to_owned();
+    // Connecting also migrates (and logs what it applied) and loads the
+    // signing keys.
     let state = AppState::connect(config)
         .await
         .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
-    let applied = state.db.migrate().await.map_err(Failure::runtime)?;
-    if !applied.is_empty() {
-        tracing::info!(?applied, "applied database migrations");
-    }
     let listener = std::net::TcpListener::bind(listen)
         .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
     let db_backend = state.db.backend().as_str();

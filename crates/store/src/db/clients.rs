@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use latchkey_core::{RepoError, UnixTime};
 use latchkey_oidc::{
-    Client, ClientId, ClientRepo, ClientType, GrantType, RedirectUri, TokenAuthMethod,
+    Client, ClientId, ClientRepo, ClientType, GrantType, RedirectUri, SigningAlg, TokenAuthMethod,
 };
 
 use super::schema::clients;
@@ -23,6 +23,9 @@ struct ClientRow {
     token_endpoint_auth_method: String,
     created_at: i64,
     updated_at: i64,
+    id_token_signed_response_alg: String,
+    jwks: Option<String>,
+    allow_acr_downgrade: bool,
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, RepoError> {
@@ -51,6 +54,9 @@ impl ClientRow {
             token_endpoint_auth_method: c.token_endpoint_auth_method.as_str().to_owned(),
             created_at: c.created_at.0,
             updated_at: c.updated_at.0,
+            id_token_signed_response_alg: c.id_token_signed_response_alg.as_str().to_owned(),
+            jwks: c.jwks.as_ref().map(to_json).transpose()?,
+            allow_acr_downgrade: c.allow_acr_downgrade,
         })
     }
 
@@ -74,6 +80,16 @@ impl ClientRow {
         )?;
         let grant_types: Vec<GrantType> = from_json(&id, "grant_types", &self.grant_types)?;
         let scopes: Vec<String> = from_json(&id, "scopes", &self.scopes)?;
+        let alg = SigningAlg::parse(&self.id_token_signed_response_alg).ok_or_else(|| {
+            bad(
+                "id_token_signed_response_alg",
+                &self.id_token_signed_response_alg,
+            )
+        })?;
+        let jwks = match &self.jwks {
+            Some(j) => Some(from_json(&id, "jwks", j)?),
+            None => None,
+        };
         Ok(Client {
             id: ClientId(id),
             name: self.name,
@@ -84,6 +100,9 @@ impl ClientRow {
             grant_types,
             scopes,
             token_endpoint_auth_method: method,
+            id_token_signed_response_alg: alg,
+            jwks,
+            allow_acr_downgrade: self.allow_acr_downgrade,
             created_at: UnixTime(self.created_at),
             updated_at: UnixTime(self.updated_at),
         })

@@ -6,7 +6,9 @@
 
 mod clients;
 mod connection;
+mod keys;
 mod migrations;
+mod refresh;
 pub mod schema;
 mod users;
 

@@ -27,10 +27,45 @@ diesel::table! {
         token_endpoint_auth_method -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        id_token_signed_response_alg -> Text,
+        jwks -> Nullable<Text>,
+        allow_acr_downgrade -> Bool,
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, clients);
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        public_jwk -> Text,
+        private_key -> Text,
+        created_at -> BigInt,
+        activates_at -> BigInt,
+        retires_at -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        client_id -> Text,
+        subject -> Text,
+        scope -> Text,
+        auth_time -> BigInt,
+        amr -> Text,
+        acr -> Text,
+        sid -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        family_expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(users, clients, signing_keys, refresh_tokens);
 
 /// Every table in this schema, for the parity test and `/readyz`.
-pub const TABLES: &[&str] = &["users", "clients"];
+pub const TABLES: &[&str] = &["users", "clients", "signing_keys", "refresh_tokens"];

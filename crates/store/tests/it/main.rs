@@ -2,5 +2,7 @@
 
 mod clients;
 mod ephemeral;
+mod keys;
 mod parity;
+mod refresh;
 mod users;

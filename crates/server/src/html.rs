@@ -1,0 +1,102 @@
+//! Server-rendered pages the protocol needs (error, form_post), rendered
+//! from the view models in `latchkey-pages`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+};
+use actix_web::{HttpRequest, HttpResponse};
+use latchkey_pages::{ErrorKind, ErrorPage, FormPostPage, Lang};
+
+use crate::middleware::security_headers::CSP;
+
+/// The page language from `ui_locales` (when the request has it) and
+/// `Accept-Language`.
+#[must_use]
+pub fn lang(req: &HttpRequest) -> Lang {
+    let accept = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let ui = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "ui_locales")
+        .map(|(_, v)| v.into_owned());
+    Lang::negotiate(ui.as_deref(), accept)
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    // The request-id middleware sets the response header later; use the
+    // incoming one if a load balancer sent it, else none.
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+fn render_failed(e: impl std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %e, "page rendering failed");
+    HttpResponse::InternalServerError()
+        .insert_header((CONTENT_TYPE, "text/plain; charset=utf-8"))
+        .body("Something went wrong on our side.")
+}
+
+/// An error page for problems that must not be redirected to a client
+/// (unknown client, unregistered redirect URI, expired flow). The page says
+/// what happened in the user's words; the protocol `detail` goes to the log
+/// (with the request id the page shows).
+#[must_use]
+pub fn error_page(req: &HttpRequest, kind: ErrorKind, error: &str, detail: &str) -> HttpResponse {
+    tracing::info!(error, detail, "error page");
+    let status = match kind {
+        ErrorKind::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let mut page = ErrorPage::new(lang(req), kind).with_error_code(error);
+    if let Some(id) = request_id(req) {
+        page = page.with_request_id(id);
+    }
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(e) => render_failed(e),
+    }
+}
+
+/// Render a page that has no special status or headers.
+pub fn page(rendered: Result<String, latchkey_pages::RenderError>) -> HttpResponse {
+    match rendered {
+        Ok(body) => html(StatusCode::OK, body),
+        Err(e) => render_failed(e),
+    }
+}
+
+/// The form_post response page: the form may post only to this client's
+/// redirect URI, so `form-action` names exactly that origin.
+#[must_use]
+pub fn form_post(req: &HttpRequest, action: &str, fields: Vec<(String, String)>) -> HttpResponse {
+    let origin = url::Url::parse(action)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let csp = CSP.replace("form-action 'self'", &format!("form-action {origin}"));
+    let page = FormPostPage {
+        lang: lang(req),
+        action: action.to_owned(),
+        fields,
+    };
+    match page.render() {
+        Ok(body) => {
+            let mut res = html(StatusCode::OK, body);
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&csp) {
+                res.headers_mut().insert(CONTENT_SECURITY_POLICY, v);
+            }
+            res
+        }
+        Err(e) => render_failed(e),
+    }
+}

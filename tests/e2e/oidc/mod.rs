@@ -1,0 +1,5 @@
+//! OpenID Connect end to end: the `openidconnect` crate as the relying
+//! party against a running server, on both stacks.
+
+mod logout;
+mod rp;

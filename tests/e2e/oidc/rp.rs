@@ -1,0 +1,225 @@
+//! Happy paths through a standard relying party library: discovery, code
+//! flow with PKCE, ID token validated against the JWKS (with `amr`, `acr`,
+//! `auth_time`), userinfo, refresh rotation.
+
+use latchkey_oidc::AuthMethod;
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+};
+
+use crate::support::browser::{Browser, flow_id, location, query};
+use crate::support::fixtures::REDIRECT_URI;
+use crate::support::{Stack, TestServer};
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn rp_client(
+    s: &TestServer,
+    id: &str,
+    secret: Option<String>,
+) -> openidconnect::core::CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+> {
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(s.base.clone()).unwrap(), &http())
+            .await
+            .unwrap();
+    CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(id.to_owned()),
+        secret.map(ClientSecret::new),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.to_owned()).unwrap())
+}
+
+async fn code_flow_with_refresh_and_userinfo(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let user = s.user("alice").await;
+    let (client, secret) = s.confidential_client().await;
+    let rp = rp_client(&s, &client.id.0, Some(secret)).await;
+
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("offline_access".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+
+    let mut browser = Browser::default();
+    let login = location(&browser.get(&s, url.as_str()).await);
+    assert!(login.starts_with("/login?flow="), "{login}");
+    let resume = browser
+        .sign_in(
+            &s,
+            &flow_id(&login),
+            &user.id,
+            vec![AuthMethod::PasskeyDeviceBound],
+        )
+        .await;
+    let back = location(&browser.get(&s, &resume).await);
+    assert!(back.starts_with(REDIRECT_URI), "{back}");
+    let params = query(&back);
+    assert_eq!(params["state"], *csrf.secret());
+    assert_eq!(params["iss"], s.base, "RFC 9207 iss");
+
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http())
+        .await
+        .unwrap();
+    let id_token = tokens.id_token().expect("an ID token");
+    let verifier = rp.id_token_verifier();
+    let claims = id_token.claims(&verifier, &nonce).unwrap();
+    assert_eq!(claims.subject().as_str(), user.id.0);
+    assert_eq!(claims.auth_context_ref().unwrap().as_str(), "phrh");
+    let amr: Vec<&str> = claims
+        .auth_method_refs()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    assert_eq!(amr, ["hwk", "user"]);
+    assert!(claims.auth_time().is_some());
+    assert_eq!(claims.preferred_username().unwrap().as_str(), "alice");
+    let expected_hash = claims.access_token_hash().expect("at_hash");
+    let actual = AccessTokenHash::from_token(
+        tokens.access_token(),
+        id_token.signing_alg().unwrap(),
+        id_token.signing_key(&verifier).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(&actual, expected_hash);
+
+    let info: openidconnect::core::CoreUserInfoClaims = rp
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap()
+        .request_async(&http())
+        .await
+        .unwrap();
+    assert_eq!(info.subject().as_str(), user.id.0);
+    assert_eq!(info.email().unwrap().as_str(), "alice@example.com");
+
+    let refresh = tokens
+        .refresh_token()
+        .expect("offline_access gives a refresh token")
+        .clone();
+    let rotated = rp
+        .exchange_refresh_token(&refresh)
+        .unwrap()
+        .request_async(&http())
+        .await
+        .unwrap();
+    let next = rotated
+        .refresh_token()
+        .expect("rotation issues a new refresh token");
+    assert_ne!(next.secret(), refresh.secret());
+    // The rotated-out token no longer works.
+    assert!(
+        rp.exchange_refresh_token(&refresh)
+            .unwrap()
+            .request_async(&http())
+            .await
+            .is_err()
+    );
+}
+
+async fn public_client_with_pkce_and_sso(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let user = s.user("bob").await;
+    let client = s.public_client().await;
+    let rp = rp_client(&s, &client.id.0, None).await;
+    let mut browser = Browser::default();
+
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .url();
+    let login = location(&browser.get(&s, url.as_str()).await);
+    let resume = browser
+        .sign_in(&s, &flow_id(&login), &user.id, vec![AuthMethod::EmailCode])
+        .await;
+    let code = query(&location(&browser.get(&s, &resume).await))["code"].clone();
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http())
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&rp.id_token_verifier(), &nonce)
+        .unwrap();
+    assert_eq!(
+        claims.auth_context_ref().unwrap().as_str(),
+        "urn:latchkey:acr:sfa"
+    );
+    assert!(
+        tokens.refresh_token().is_none(),
+        "no offline_access, no refresh token"
+    );
+
+    // Single sign-on: a second request is answered from the session.
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, _) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .add_prompt(openidconnect::core::CoreAuthPrompt::None)
+        .url();
+    let back = location(&browser.get(&s, url.as_str()).await);
+    assert!(query(&back).contains_key("code"), "{back}");
+
+    // The session's acr is too low for phr: prompt=none cannot help.
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, _) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .add_prompt(openidconnect::core::CoreAuthPrompt::None)
+        .add_auth_context_value(openidconnect::AuthenticationContextClass::new("phr".into()))
+        .url();
+    let back = location(&browser.get(&s, url.as_str()).await);
+    assert_eq!(query(&back)["error"], "login_required", "{back}");
+}
+
+crate::stack_tests!(
+    code_flow_with_refresh_and_userinfo,
+    public_client_with_pkce_and_sso
+);

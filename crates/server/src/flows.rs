@@ -70,42 +70,38 @@ fn is_flow_id(id: &str) -> bool {
 
 /// Load a live flow that belongs to the requesting browser.
 pub async fn load(state: &AppState, req: &HttpRequest, id: &str) -> Result<LoginFlow, FlowLookup> {
-    if !is_flow_id(id) {
-        return Err(FlowLookup::Flow(FlowError::NotFound));
-    }
-    let bytes = state
-        .ephemeral
-        .get(&key(id))
-        .await
-        .map_err(|e| FlowLookup::Api(e.into()))?;
-    let flow = bytes
-        .as_deref()
-        .and_then(decode)
-        .ok_or(FlowLookup::Flow(FlowError::NotFound))?;
-    check_browser(&flow, req)?;
-    if flow.expired(state.clock.now()) {
-        return Err(FlowLookup::Flow(FlowError::NotFound));
-    }
-    Ok(flow)
+    fetch(state, req, id, false).await
 }
 
 /// Take a flow out of the store (once: concurrent takes get one winner).
 pub async fn take(state: &AppState, req: &HttpRequest, id: &str) -> Result<LoginFlow, FlowLookup> {
+    fetch(state, req, id, true).await
+}
+
+async fn fetch(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    consume: bool,
+) -> Result<LoginFlow, FlowLookup> {
     if !is_flow_id(id) {
         return Err(FlowLookup::Flow(FlowError::NotFound));
     }
-    let bytes = state
-        .ephemeral
-        .take(&key(id))
-        .await
-        .map_err(|e| FlowLookup::Api(e.into()))?;
+    let read = if consume {
+        state.ephemeral.take(&key(id)).await
+    } else {
+        state.ephemeral.get(&key(id)).await
+    };
+    let bytes = read.map_err(|e| FlowLookup::Api(e.into()))?;
     let flow = bytes
         .as_deref()
         .and_then(decode)
         .ok_or(FlowLookup::Flow(FlowError::NotFound))?;
     if let Err(e) = check_browser(&flow, req) {
-        // Not this browser's flow: put it back untouched for its owner.
-        save(state, &flow).await.map_err(FlowLookup::Api)?;
+        if consume {
+            // Not this browser's flow: put it back untouched for its owner.
+            save(state, &flow).await.map_err(FlowLookup::Api)?;
+        }
         return Err(e);
     }
     if flow.expired(state.clock.now()) {

@@ -13,6 +13,7 @@ pub mod flows;
 pub mod html;
 pub mod keys;
 pub mod middleware;
+pub mod params;
 pub mod respond;
 pub mod routes;
 pub mod serve;

@@ -1,12 +1,11 @@
 //! The authorization endpoint (OpenID Connect Core §3.1.2, RFC 6749 §4.1.1)
 //! and its resume route, where a browser returns after signing in.
 
-use actix_web::http::Method;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, get, route, web};
 use latchkey_core::{UserId, UserRepo as _, UserStatus};
 use latchkey_oidc::authorize::{
-    self as authz, AuthorizationRequest, AuthorizeError, ErrorRedirect, Params,
+    self as authz, AuthorizationRequest, AuthorizeError, ErrorRedirect,
 };
 use latchkey_oidc::flow::FlowState;
 use latchkey_oidc::session::BrowserSession;
@@ -26,36 +25,14 @@ pub async fn authorize(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw: &[u8] = if req.method() == Method::POST {
-        let ct = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !ct
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-        {
-            let detail = "The request body must be a form.";
-            return Ok(html::error_page(
-                &req,
-                ErrorKind::InvalidRequest,
-                "invalid_request",
-                detail,
-            ));
-        }
-        &body
-    } else {
-        req.query_string().as_bytes()
-    };
-    let params = match Params::parse(raw) {
+    let params = match crate::params::query_or_form(&req, &body) {
         Ok(p) => p,
         Err(e) => {
             return Ok(html::error_page(
                 &req,
                 ErrorKind::InvalidRequest,
                 "invalid_request",
-                &e.to_string(),
+                &e,
             ));
         }
     };

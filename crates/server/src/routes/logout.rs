@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use actix_web::http::Method;
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, route, web};
 use latchkey_core::{Ephemeral as _, UserId};
 use latchkey_oidc::authorize::{Params, query_redirect};
@@ -31,35 +31,14 @@ pub async fn logout(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let raw: &[u8] = if req.method() == Method::POST {
-        let ct = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !ct
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-        {
-            return Ok(html::error_page(
-                &req,
-                ErrorKind::InvalidRequest,
-                "invalid_request",
-                "logout body must be a form",
-            ));
-        }
-        &body
-    } else {
-        req.query_string().as_bytes()
-    };
-    let params = match Params::parse(raw) {
+    let params = match crate::params::query_or_form(&req, &body) {
         Ok(p) => p,
         Err(e) => {
             return Ok(html::error_page(
                 &req,
                 ErrorKind::InvalidRequest,
                 "invalid_request",
-                &e.to_string(),
+                &e,
             ));
         }
     };

@@ -1,6 +1,6 @@
 //! The token endpoint (RFC 6749 §3.2, OpenID Connect Core §3.1.3).
 
-use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use latchkey_core::{Ephemeral as _, UnixTime};
 use latchkey_oidc::authorize::Params;
@@ -15,23 +15,9 @@ use crate::session::digest;
 use crate::state::AppState;
 use crate::tokens::{self, RefreshPlan, TokenResponse};
 
-/// Parse a form body: the content type must say so, and every parameter
-/// appears once (RFC 6749 §3.2: "MUST NOT be included more than once").
+/// Parse a form body (RFC 6749 §3.2) as `invalid_request` on failure.
 pub fn form_params(req: &HttpRequest, body: &[u8]) -> Result<Params, ApiError> {
-    let ct = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct
-        .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
-    {
-        return Err(ApiError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    Params::parse(body).map_err(|e| ApiError::invalid_request(e.to_string()))
+    crate::params::form(req, body).map_err(ApiError::invalid_request)
 }
 
 /// Authenticate the calling client at `endpoint` (token, revocation,

@@ -19,10 +19,12 @@ use latchkey_store::Db;
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The longest lifetime of any token we sign (ID and access tokens are at
-/// most one hour; logout tokens minutes). A retired key stays in the JWKS
-/// this long after its last signature. Generous on purpose: keeping a
-/// public key published longer costs nothing, dropping it early breaks
-/// valid tokens.
+/// most a day: configuration validation bounds `tokens.id_token_ttl_secs`
+/// and `tokens.access_token_ttl_secs` to 86400, and a compile-time assertion
+/// in `config::resolve` fails if this constant drops below that bound;
+/// logout tokens minutes). A retired key stays in the JWKS this long after
+/// its last signature. Generous on purpose: keeping a public key published
+/// longer costs nothing, dropping it early breaks valid tokens.
 pub const MAX_TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 
 /// Default pre-publication of a rotated key: a day, so that relying parties

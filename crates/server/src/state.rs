@@ -61,13 +61,14 @@ impl AppState {
         let keys = KeyRing::load(&db, enc_key, Arc::clone(&clock))
             .await
             .map_err(|e| StartError::Keys(e.to_string()))?;
+        let lifetimes = config.lifetimes();
         Ok(Self {
             config: Arc::new(config),
             db,
             ephemeral,
             clock,
             keys,
-            lifetimes: latchkey_oidc::grant::Lifetimes::default(),
+            lifetimes,
         })
     }
 }

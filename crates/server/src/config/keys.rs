@@ -70,10 +70,34 @@ pub(super) const KEYS: &[KeySpec] = &[
         "base64 (standard or URL-safe, padding optional) of exactly 32 bytes",
     ),
     key("keys.encryption_key_file", FILE),
+    key("tokens.code_ttl_secs", "an integer from 10 to 600"),
+    key("tokens.id_token_ttl_secs", "an integer from 60 to 86400"),
+    key(
+        "tokens.access_token_ttl_secs",
+        "an integer from 60 to 86400",
+    ),
+    key(
+        "tokens.refresh_token_ttl_secs",
+        "an integer from 3600 to 31536000",
+    ),
+    key(
+        "tokens.refresh_family_ttl_secs",
+        "an integer from 3600 to 63072000, at least tokens.refresh_token_ttl_secs",
+    ),
+    key("tokens.refresh_reuse_grace_secs", "an integer from 0 to 60"),
+    key("session.ttl_secs", "an integer from 300 to 2592000"),
 ];
 
 /// The tables, so `LATCHKEY_SERVER=…` or `server = 1` get a precise message.
-pub(super) const SECTIONS: &[&str] = &["server", "database", "ephemeral", "log", "keys"];
+pub(super) const SECTIONS: &[&str] = &[
+    "server",
+    "database",
+    "ephemeral",
+    "log",
+    "keys",
+    "tokens",
+    "session",
+];
 
 /// The environment variables with our prefix that are not configuration keys:
 /// the CLI's `--config` fallback and the test suites' service URLs. Without

@@ -23,6 +23,7 @@ mod sources;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+use latchkey_oidc::grant::Lifetimes;
 use serde::{Serialize, Serializer};
 use url::Url;
 
@@ -60,6 +61,10 @@ pub struct Config {
     pub log: LogConfig,
     /// Key material.
     pub keys: KeysConfig,
+    /// Lifetimes of authorization codes and tokens.
+    pub tokens: TokensConfig,
+    /// Browser sessions.
+    pub session: SessionConfig,
 }
 
 /// HTTP server settings.
@@ -171,6 +176,59 @@ pub struct KeysConfig {
     pub encryption_key: Option<Secret>,
 }
 
+/// Lifetimes of authorization codes and tokens, in seconds.
+///
+/// The defaults are those of [`Lifetimes::default`]; validation keeps every
+/// value inside the bounds that `docs/configuration.md` justifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TokensConfig {
+    /// Authorization codes, at most 10 minutes (RFC 6749 §4.1.2).
+    pub code_ttl_secs: i64,
+    /// ID tokens, at most a day: see `crate::keys::MAX_TOKEN_LIFETIME_SECS`.
+    pub id_token_ttl_secs: i64,
+    /// Access tokens, at most a day: see `crate::keys::MAX_TOKEN_LIFETIME_SECS`.
+    pub access_token_ttl_secs: i64,
+    /// A refresh token's own lifetime, renewed at each rotation.
+    pub refresh_token_ttl_secs: i64,
+    /// A refresh-token family's absolute lifetime, which no rotation extends;
+    /// at least `refresh_token_ttl_secs`.
+    pub refresh_family_ttl_secs: i64,
+    /// How long a rotated refresh token presented again counts as a
+    /// concurrent request (refused, family kept) rather than theft (family
+    /// revoked).
+    pub refresh_reuse_grace_secs: i64,
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        let d = Lifetimes::default();
+        Self {
+            code_ttl_secs: d.code,
+            id_token_ttl_secs: d.id_token,
+            access_token_ttl_secs: d.access_token,
+            refresh_token_ttl_secs: d.refresh_token,
+            refresh_family_ttl_secs: d.refresh_family,
+            refresh_reuse_grace_secs: d.refresh_reuse_grace,
+        }
+    }
+}
+
+/// Browser sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SessionConfig {
+    /// Seconds a sign-in lasts (single sign-on for every client) before the
+    /// user must authenticate again.
+    pub ttl_secs: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            ttl_secs: Lifetimes::default().session,
+        }
+    }
+}
+
 impl Config {
     /// Loads the configuration from the defaults, the TOML file and the
     /// process environment.
@@ -245,6 +303,21 @@ impl Config {
             s.strip_suffix('/').unwrap_or(s)
         } else {
             s
+        }
+    }
+
+    /// The configured lifetimes of codes, tokens and sessions.
+    #[must_use]
+    pub fn lifetimes(&self) -> Lifetimes {
+        let t = &self.tokens;
+        Lifetimes {
+            code: t.code_ttl_secs,
+            id_token: t.id_token_ttl_secs,
+            access_token: t.access_token_ttl_secs,
+            refresh_token: t.refresh_token_ttl_secs,
+            refresh_family: t.refresh_family_ttl_secs,
+            session: self.session.ttl_secs,
+            refresh_reuse_grace: t.refresh_reuse_grace_secs,
         }
     }
 

@@ -35,6 +35,10 @@ pub(super) struct RawConfig {
     pub log: RawLog,
     #[serde(default)]
     pub keys: RawKeys,
+    #[serde(default)]
+    pub tokens: RawTokens,
+    #[serde(default)]
+    pub session: RawSession,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +80,23 @@ pub(super) struct RawLog {
 pub(super) struct RawKeys {
     pub encryption_key: Option<Value>,
     pub encryption_key_file: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTokens {
+    pub code_ttl_secs: Option<Value>,
+    pub id_token_ttl_secs: Option<Value>,
+    pub access_token_ttl_secs: Option<Value>,
+    pub refresh_token_ttl_secs: Option<Value>,
+    pub refresh_family_ttl_secs: Option<Value>,
+    pub refresh_reuse_grace_secs: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSession {
+    pub ttl_secs: Option<Value>,
 }
 
 /// One layer's own data, checked before merging so that a typo in the file is

@@ -20,8 +20,15 @@ use super::raw::{self, Layer, LayerSource, RawConfig, origin_of};
 use super::sources::{EnvSource, Origin, TomlSource};
 use super::{
     Config, DEFAULT_ISSUER, DatabaseConfig, EphemeralConfig, KeysConfig, LogConfig, LogFormat,
-    Secret, ServerConfig,
+    Secret, ServerConfig, SessionConfig, TokensConfig,
 };
+
+/// The longest ID or access token lifetime accepted. A retired signing key
+/// stays in the JWKS for `crate::keys::MAX_TOKEN_LIFETIME_SECS` after its
+/// last signature; a token that outlived that could no longer be verified.
+/// The assertion keeps the two in step if either changes.
+const MAX_TOKEN_TTL_SECS: u128 = 86_400;
+const _: () = assert!(MAX_TOKEN_TTL_SECS <= crate::keys::MAX_TOKEN_LIFETIME_SECS as u128);
 
 /// The problem for a production configuration without an encryption key.
 pub(super) fn missing_key_problem() -> Problem {
@@ -198,6 +205,8 @@ impl Resolver<'_> {
         let ephemeral = self.ephemeral(raw.ephemeral);
         let log = self.log(raw.log);
         let keys = self.keys(raw.keys, dev_mode);
+        let tokens = self.tokens(raw.tokens);
+        let session = self.session(raw.session);
         Some(Config {
             issuer: issuer?,
             dev_mode,
@@ -207,6 +216,8 @@ impl Resolver<'_> {
             ephemeral,
             log,
             keys,
+            tokens,
+            session,
         })
     }
 
@@ -318,6 +329,81 @@ impl Resolver<'_> {
         }
         KeysConfig {
             encryption_key: key,
+        }
+    }
+
+    fn tokens(&mut self, raw: raw::RawTokens) -> TokensConfig {
+        let d = TokensConfig::default();
+        let code_ttl_secs = self
+            .integer("tokens.code_ttl_secs", raw.code_ttl_secs, 10..=600)
+            .unwrap_or(d.code_ttl_secs);
+        let id_token_ttl_secs = self
+            .integer(
+                "tokens.id_token_ttl_secs",
+                raw.id_token_ttl_secs,
+                60..=MAX_TOKEN_TTL_SECS,
+            )
+            .unwrap_or(d.id_token_ttl_secs);
+        let access_token_ttl_secs = self
+            .integer(
+                "tokens.access_token_ttl_secs",
+                raw.access_token_ttl_secs,
+                60..=MAX_TOKEN_TTL_SECS,
+            )
+            .unwrap_or(d.access_token_ttl_secs);
+        let before = self.problems.len();
+        let refresh_token_ttl_secs = self
+            .integer(
+                "tokens.refresh_token_ttl_secs",
+                raw.refresh_token_ttl_secs,
+                3600..=31_536_000,
+            )
+            .unwrap_or(d.refresh_token_ttl_secs);
+        let refresh_family_ttl_secs = self
+            .integer(
+                "tokens.refresh_family_ttl_secs",
+                raw.refresh_family_ttl_secs,
+                3600..=63_072_000,
+            )
+            .unwrap_or(d.refresh_family_ttl_secs);
+        // No rotation extends a family, so a refresh token longer than its
+        // family would be cut short without saying so. Checked only when both
+        // values are valid: a default standing in for a wrong value would
+        // make a confusing second error.
+        if self.problems.len() == before && refresh_family_ttl_secs < refresh_token_ttl_secs {
+            let token_key = "tokens.refresh_token_ttl_secs";
+            let token_origin = self.origin(token_key);
+            self.invalid(
+                "tokens.refresh_family_ttl_secs",
+                &format!(
+                    " (found {refresh_family_ttl_secs}, less than \"{token_key}\" = \
+                     {refresh_token_ttl_secs} {token_origin}: no rotation extends a family, \
+                     so a refresh token cannot outlive its family)"
+                ),
+            );
+        }
+        TokensConfig {
+            code_ttl_secs,
+            id_token_ttl_secs,
+            access_token_ttl_secs,
+            refresh_token_ttl_secs,
+            refresh_family_ttl_secs,
+            refresh_reuse_grace_secs: self
+                .integer(
+                    "tokens.refresh_reuse_grace_secs",
+                    raw.refresh_reuse_grace_secs,
+                    0..=60,
+                )
+                .unwrap_or(d.refresh_reuse_grace_secs),
+        }
+    }
+
+    fn session(&mut self, raw: raw::RawSession) -> SessionConfig {
+        let d = SessionConfig::default();
+        SessionConfig {
+            ttl_secs: self
+                .integer("session.ttl_secs", raw.ttl_secs, 300..=2_592_000)
+                .unwrap_or(d.ttl_secs),
         }
     }
 

@@ -75,6 +75,11 @@ impl BrowserSession {
             return Err(Unsatisfied::PromptLogin);
         }
         if let Some(max_age) = max_age {
+            // OIDC Core §3.1.2.1 (errata set 2): max_age=0 is prompt=login,
+            // even within the second of the last sign-in.
+            if max_age == 0 {
+                return Err(Unsatisfied::MaxAge);
+            }
             let age = now.0.saturating_sub(self.auth_time.0);
             if age < 0 || u64::try_from(age).map_or(true, |a| a > max_age) {
                 return Err(Unsatisfied::MaxAge);

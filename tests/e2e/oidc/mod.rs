@@ -1,5 +1,7 @@
 //! OpenID Connect end to end: the `openidconnect` crate as the relying
 //! party against a running server, on both stacks.
 
+mod algs;
+mod features;
 mod logout;
 mod rp;

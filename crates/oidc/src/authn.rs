@@ -67,8 +67,11 @@ impl Acr {
 pub enum AuthMethod {
     /// A synced (backup-eligible) passkey with user verification.
     PasskeySynced,
-    /// A device-bound passkey or security key with user verification.
+    /// A device-bound (not backup-eligible) passkey with user verification.
     PasskeyDeviceBound,
+    /// A device-bound passkey whose attested AAGUID is on the operator's
+    /// hardware allow-list: the only passkey that earns `phrh`.
+    PasskeyHardwareAttested,
     /// A one-time code or link sent by email.
     EmailCode,
     /// A one-time code sent by SMS.
@@ -82,14 +85,16 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
-    /// The `amr` values this method contributes (RFC 8176 §2). Email has no
-    /// registered value, so it is `otp` plus the collision-resistant
-    /// `urn:latchkey:amr:email`.
+    /// The `amr` values this method contributes (RFC 8176 §2). A passkey with
+    /// user verification is proof of possession (`pop`) of a hardware- or
+    /// software-protected key (`hwk`/`swk`) plus the user's verification
+    /// (`user`): two factors, so `mfa`. Email has no registered value, so it
+    /// is `otp` plus the collision-resistant `urn:latchkey:amr:email`.
     #[must_use]
     pub fn amr(self) -> &'static [&'static str] {
         match self {
-            Self::PasskeySynced => &["swk", "user"],
-            Self::PasskeyDeviceBound => &["hwk", "user"],
+            Self::PasskeySynced => &["pop", "swk", "user", "mfa"],
+            Self::PasskeyDeviceBound | Self::PasskeyHardwareAttested => &["pop", "hwk", "user", "mfa"],
             Self::EmailCode => &["otp", "urn:latchkey:amr:email"],
             Self::SmsCode => &["sms", "otp"],
             Self::Totp => &["otp"],
@@ -98,12 +103,15 @@ impl AuthMethod {
         }
     }
 
-    /// The `acr` this method reaches on its own.
+    /// The `acr` this method reaches on its own. Every passkey is
+    /// phishing-resistant (`phr`); hardware protection (`phrh`) is claimed
+    /// only when attestation proved it, never from the backup-eligible flag
+    /// alone, which the authenticator asserts about itself.
     #[must_use]
     pub fn acr(self) -> Acr {
         match self {
-            Self::PasskeyDeviceBound => Acr::PhishingResistantHardware,
-            Self::PasskeySynced => Acr::PhishingResistant,
+            Self::PasskeyHardwareAttested => Acr::PhishingResistantHardware,
+            Self::PasskeySynced | Self::PasskeyDeviceBound => Acr::PhishingResistant,
             _ => Acr::SingleFactor,
         }
     }
@@ -111,7 +119,7 @@ impl AuthMethod {
     /// Whether this method is phishing-resistant.
     #[must_use]
     pub fn phishing_resistant(self) -> bool {
-        matches!(self, Self::PasskeySynced | Self::PasskeyDeviceBound)
+        matches!(self, Self::PasskeySynced | Self::PasskeyDeviceBound | Self::PasskeyHardwareAttested)
     }
 }
 
@@ -148,7 +156,7 @@ impl AuthnResult {
             d.dedup();
             d.len()
         };
-        if distinct > 1 {
+        if distinct > 1 && !amr.iter().any(|a| a == "mfa") {
             amr.push("mfa".to_owned());
         }
         let strongest = methods
@@ -194,13 +202,17 @@ mod tests {
     #[test]
     fn passkeys_are_phishing_resistant() {
         let r = result(vec![AuthMethod::PasskeyDeviceBound]);
-        assert_eq!(r.acr, Acr::PhishingResistantHardware);
-        assert_eq!(r.amr, ["hwk", "user"]);
+        assert_eq!(r.acr, Acr::PhishingResistant);
+        assert_eq!(r.amr, ["pop", "hwk", "user", "mfa"]);
         assert!(r.satisfies_acr(&["phr".into()]));
+        assert!(!r.satisfies_acr(&["phrh".into()]));
         let r = result(vec![AuthMethod::PasskeySynced]);
         assert_eq!(r.acr, Acr::PhishingResistant);
-        assert!(!r.satisfies_acr(&["phrh".into()]));
+        assert_eq!(r.amr, ["pop", "swk", "user", "mfa"]);
         assert!(r.satisfies_acr(&["phrh".into(), "phr".into()]));
+        let r = result(vec![AuthMethod::PasskeyHardwareAttested]);
+        assert_eq!(r.acr, Acr::PhishingResistantHardware);
+        assert!(r.satisfies_acr(&["phrh".into()]));
     }
 
     #[test]

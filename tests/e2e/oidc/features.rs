@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::cookie::Cookie;
 use actix_web::test::TestRequest;
 use latchkey_core::{UnixTime, UserId, UserRepo as _, UserStatus};
-use latchkey_oidc::AuthMethod::{self, EmailCode, PasskeyDeviceBound, PasskeySynced, Totp};
+use latchkey_oidc::AuthMethod::{self, EmailCode, PasskeyHardwareAttested, PasskeySynced, Totp};
 use latchkey_oidc::{AuthnResult, NewClient};
 use serde_json::Value;
 
@@ -271,7 +271,7 @@ async fn acr_values_met_refused_or_downgraded(stack: Stack, test: &str) {
     assert_eq!(c["acr"], "phr");
 
     let mut b = new();
-    id_claims(&s, &mut b, strict, &user.id, &[], vec![PasskeyDeviceBound]).await;
+    id_claims(&s, &mut b, strict, &user.id, &[], vec![PasskeyHardwareAttested]).await;
     let quiet = [("acr_values", "phr"), ("prompt", "none")];
     let c = id_claims(&s, &mut b, strict, &user.id, &quiet, vec![]).await;
     assert_eq!(c["acr"], "phrh", "a phrh session answers a phr request");

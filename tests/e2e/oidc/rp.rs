@@ -73,7 +73,7 @@ async fn code_flow_with_refresh_and_userinfo(stack: Stack, test: &str) {
             &s,
             &flow_id(&login),
             &user.id,
-            vec![AuthMethod::PasskeyDeviceBound],
+            vec![AuthMethod::PasskeyHardwareAttested],
         )
         .await;
     let back = location(&browser.get(&s, &resume).await);
@@ -100,7 +100,7 @@ async fn code_flow_with_refresh_and_userinfo(stack: Stack, test: &str) {
         .iter()
         .map(|a| a.as_str())
         .collect();
-    assert_eq!(amr, ["hwk", "user"]);
+    assert_eq!(amr, ["pop", "hwk", "user", "mfa"]);
     assert!(claims.auth_time().is_some());
     assert_eq!(claims.preferred_username().unwrap().as_str(), "alice");
     let expected_hash = claims.access_token_hash().expect("at_hash");

@@ -94,7 +94,9 @@ impl AuthMethod {
     pub fn amr(self) -> &'static [&'static str] {
         match self {
             Self::PasskeySynced => &["pop", "swk", "user", "mfa"],
-            Self::PasskeyDeviceBound | Self::PasskeyHardwareAttested => &["pop", "hwk", "user", "mfa"],
+            Self::PasskeyDeviceBound | Self::PasskeyHardwareAttested => {
+                &["pop", "hwk", "user", "mfa"]
+            }
             Self::EmailCode => &["otp", "urn:latchkey:amr:email"],
             Self::SmsCode => &["sms", "otp"],
             Self::Totp => &["otp"],
@@ -119,7 +121,10 @@ impl AuthMethod {
     /// Whether this method is phishing-resistant.
     #[must_use]
     pub fn phishing_resistant(self) -> bool {
-        matches!(self, Self::PasskeySynced | Self::PasskeyDeviceBound | Self::PasskeyHardwareAttested)
+        matches!(
+            self,
+            Self::PasskeySynced | Self::PasskeyDeviceBound | Self::PasskeyHardwareAttested
+        )
     }
 }
 

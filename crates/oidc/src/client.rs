@@ -306,6 +306,7 @@ impl Client {
             (true, TokenAuthMethod::None)
             | (false, TokenAuthMethod::ClientSecretBasic)
             | (false, TokenAuthMethod::ClientSecretPost) => {}
+            (false, TokenAuthMethod::PrivateKeyJwt) if self.jwks.is_some() => {}
             (true, _) => {
                 return Err(Inconsistent(
                     "a public client authenticates with token_endpoint_auth_method none",
@@ -557,6 +558,27 @@ mod tests {
         })
         .unwrap();
         assert!(c.allows_grant(GrantType::ClientCredentials));
+    }
+
+    #[test]
+    fn private_key_jwt_needs_public_keys() {
+        let pkj = |jwks: Option<&str>| {
+            NewClient {
+                token_endpoint_auth_method: Some("private_key_jwt".into()),
+                jwks: jwks.map(str::to_owned),
+                ..base()
+            }
+            .into_client("id".into(), None, UnixTime(1))
+        };
+        assert!(pkj(None).is_err());
+        assert!(
+            pkj(Some(
+                r#"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#
+            ))
+            .is_ok()
+        );
+        assert!(pkj(Some(r#"{"keys":[{"kty":"EC","d":"secret"}]}"#)).is_err());
+        assert!(pkj(Some(r#"{"keys":[]}"#)).is_err());
     }
 
     #[test]

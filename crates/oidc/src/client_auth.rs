@@ -17,6 +17,9 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// not a credential (and it bounds how long its `jti` must be remembered).
 pub const MAX_ASSERTION_LIFETIME_SECS: i64 = 300;
 
+/// Clock skew tolerated on an assertion's `exp`.
+const ASSERTION_LEEWAY_SECS: i64 = 30;
+
 /// What the request presented to authenticate the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presented {
@@ -245,7 +248,10 @@ fn verify_assertion(
     validation.set_audience(audiences);
     validation.set_issuer(&[client.id.0.as_str()]);
     validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-    validation.leeway = 30;
+    // Expiry is checked below against the caller's clock, like every other
+    // time rule in Latchkey, so it is testable and consistent.
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
     let mut last = fail("no registered key verifies client_assertion");
     for jwk in candidates {
         let Ok(key) = DecodingKey::from_jwk(jwk) else {
@@ -256,6 +262,9 @@ fn verify_assertion(
                 let c = data.claims;
                 if c.sub != client.id.0 || c.iss != client.id.0 {
                     return Err(fail("client_assertion iss and sub must be the client_id"));
+                }
+                if c.exp + ASSERTION_LEEWAY_SECS < now.0 {
+                    return Err(fail("client_assertion has expired"));
                 }
                 if c.exp - now.0 > MAX_ASSERTION_LIFETIME_SECS {
                     return Err(fail("client_assertion lives too long (max 300 s)"));

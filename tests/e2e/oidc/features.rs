@@ -271,7 +271,15 @@ async fn acr_values_met_refused_or_downgraded(stack: Stack, test: &str) {
     assert_eq!(c["acr"], "phr");
 
     let mut b = new();
-    id_claims(&s, &mut b, strict, &user.id, &[], vec![PasskeyHardwareAttested]).await;
+    id_claims(
+        &s,
+        &mut b,
+        strict,
+        &user.id,
+        &[],
+        vec![PasskeyHardwareAttested],
+    )
+    .await;
     let quiet = [("acr_values", "phr"), ("prompt", "none")];
     let c = id_claims(&s, &mut b, strict, &user.id, &quiet, vec![]).await;
     assert_eq!(c["acr"], "phrh", "a phrh session answers a phr request");

@@ -4,4 +4,5 @@
 mod algs;
 mod features;
 mod logout;
+mod negative;
 mod rp;

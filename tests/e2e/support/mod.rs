@@ -1,6 +1,7 @@
 //! Starting servers for tests, on either storage stack.
 
 pub mod browser;
+pub mod clock;
 pub mod fixtures;
 pub mod proxy;
 pub mod rp;
@@ -43,6 +44,8 @@ pub struct Options {
     pub db_via: Option<std::net::SocketAddr>,
     /// Replace the Redis URL's host:port.
     pub redis_via: Option<std::net::SocketAddr>,
+    /// Replace the server's clock (see [`clock::TestClock`]).
+    pub clock: Option<std::sync::Arc<dyn latchkey_core::Clock>>,
 }
 
 impl TestServer {
@@ -92,7 +95,10 @@ impl TestServer {
             ("LATCHKEY_SERVER__SHUTDOWN_TIMEOUT_SECS", "1"),
         ];
         let config = Config::from_sources(None, &env, Some(true)).expect("test config");
-        let state = AppState::connect(config).await.expect("connect");
+        let mut state = AppState::connect(config).await.expect("connect");
+        if let Some(clock) = options.clock {
+            state.clock = clock;
+        }
         let bound = serve::bind(state.clone(), listener).unwrap();
         let handle = bound.handle.clone();
         actix_web::rt::spawn(bound.server);

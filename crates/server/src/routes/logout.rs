@@ -129,6 +129,8 @@ async fn requested(
         .and_then(|t| verify_hint(state, t));
     let client = match identify_client(state, params, hint.as_ref()).await {
         Ok(c) => c,
+        // A store outage stays a 503; only a contradictory request is a page.
+        Err(e @ (ApiError::Unavailable(_) | ApiError::Internal(_))) => return Err(e),
         Err(e) => {
             return Ok(html::error_page(
                 req,

@@ -194,6 +194,12 @@ async fn refresh_token(
         .get("refresh_token")
         .ok_or_else(|| ApiError::invalid_request("refresh_token is required"))?;
     let now = state.clock.now();
+    // A refused request must change nothing: check a narrowed scope against
+    // the stored grant before the token is rotated.
+    let narrower = match state.db.refresh_by_hash(&digest(presented)).await? {
+        Some(r) if r.grant.client_id == client.id => requested_subset(params, &r.grant.scopes)?,
+        _ => None,
+    };
     let next = latchkey_core::id::random_hex(32);
     let rotation = state
         .db
@@ -224,7 +230,7 @@ async fn refresh_token(
         }
     };
     let mut grant = record.grant.clone();
-    if let Some(narrower) = requested_subset(params, &grant.scopes)? {
+    if let Some(narrower) = narrower {
         grant.scopes = narrower;
     }
     let minted = tokens::mint_for_user(state, client, &grant, None, RefreshPlan::Rotated(next))

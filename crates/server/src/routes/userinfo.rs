@@ -2,7 +2,7 @@
 //! (RFC 6750).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL};
+use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, route, web};
 use latchkey_core::{UserId, UserRepo as _, UserStatus};
 use latchkey_oidc::claims::user_claims;
@@ -38,13 +38,13 @@ pub async fn userinfo(
         .and_then(|v| v.to_str().ok());
     let token = match header {
         Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim(),
-        // RFC 6750 §3.1: no authentication information → no error code.
+        // RFC 6750 §3.1: no authentication information → a challenge
+        // without any error information.
         _ => {
-            return Err(challenge(
-                StatusCode::UNAUTHORIZED,
-                None,
-                "A Bearer access token is required.",
-            ));
+            return Ok(HttpResponse::Unauthorized()
+                .insert_header((WWW_AUTHENTICATE, "Bearer realm=\"latchkey\""))
+                .insert_header((CACHE_CONTROL, "no-store"))
+                .finish());
         }
     };
     let invalid = || {

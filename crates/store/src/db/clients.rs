@@ -123,6 +123,9 @@ impl ClientRepo for Db {
     }
 
     async fn client_by_id(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
+        if !super::storable_key(&id.0) {
+            return Ok(None);
+        }
         let id = id.0.clone();
         self.run(move |conn| {
             clients::table

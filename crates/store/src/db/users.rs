@@ -59,6 +59,9 @@ impl UserRepo for Db {
     }
 
     async fn user_by_id(&self, id: &UserId) -> Result<Option<User>, RepoError> {
+        if !super::storable_key(&id.0) {
+            return Ok(None);
+        }
         let id = id.0.clone();
         self.run(move |conn| {
             users::table
@@ -74,6 +77,9 @@ impl UserRepo for Db {
     }
 
     async fn user_by_identifier(&self, identifier: &str) -> Result<Option<User>, RepoError> {
+        if !super::storable_key(identifier) {
+            return Ok(None);
+        }
         let ident = identifier.trim().to_lowercase();
         self.run(move |conn| {
             users::table

@@ -8,6 +8,7 @@ mod clients;
 mod connection;
 mod keys;
 mod migrations;
+mod passkeys;
 mod refresh;
 pub mod schema;
 mod users;
@@ -155,6 +156,13 @@ impl Db {
         })
         .await?
     }
+}
+
+/// Whether a lookup key can exist in the database at all. PostgreSQL
+/// refuses NUL bytes in text (an error, which would surface as a 500), and
+/// no stored key is longer than 1 KiB; such keys are simply not found.
+pub(crate) fn storable_key(key: &str) -> bool {
+    !key.contains('\0') && key.len() <= 1024
 }
 
 /// Map a diesel error to the domain's repository error. Unique violations

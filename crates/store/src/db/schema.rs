@@ -65,7 +65,36 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, clients, signing_keys, refresh_tokens);
+diesel::table! {
+    passkeys (credential_id) {
+        credential_id -> Text,
+        user_id -> Text,
+        passkey -> Text,
+        counter -> BigInt,
+        backup_eligible -> Bool,
+        backup_state -> Bool,
+        transports -> Text,
+        aaguid -> Text,
+        friendly_name -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    clients,
+    signing_keys,
+    refresh_tokens,
+    passkeys
+);
 
 /// Every table in this schema, for the parity test and `/readyz`.
-pub const TABLES: &[&str] = &["users", "clients", "signing_keys", "refresh_tokens"];
+pub const TABLES: &[&str] = &[
+    "users",
+    "clients",
+    "signing_keys",
+    "refresh_tokens",
+    "passkeys",
+];

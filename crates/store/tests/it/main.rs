@@ -4,5 +4,6 @@ mod clients;
 mod ephemeral;
 mod keys;
 mod parity;
+mod passkeys;
 mod refresh;
 mod users;

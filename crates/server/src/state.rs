@@ -19,6 +19,13 @@ pub struct AppState {
     pub keys: KeyRing,
     /// Lifetimes of codes, tokens and sessions.
     pub lifetimes: latchkey_oidc::grant::Lifetimes,
+    /// The WebAuthn relying party: RP id = the issuer's host, origin = the
+    /// issuer's origin.
+    pub passkeys: Arc<latchkey_passkey::PasskeyService>,
+    /// A key derived from the encryption key for values that must look the
+    /// same whether or not an account exists (e.g. stand-in credential ids
+    /// for unknown identifiers), stable across nodes and restarts.
+    pub privacy_key: [u8; 32],
 }
 
 /// Why the state could not be built at start.
@@ -32,6 +39,8 @@ pub enum StartError {
     Migration(latchkey_store::DbError),
     #[error("{0}")]
     Keys(String),
+    #[error("passkeys cannot be configured for this issuer: {0}")]
+    Passkeys(String),
 }
 
 impl AppState {
@@ -62,6 +71,14 @@ impl AppState {
             .await
             .map_err(|e| StartError::Keys(e.to_string()))?;
         let lifetimes = config.lifetimes();
+        let passkeys = Arc::new(passkey_service(&config)?);
+        let privacy_key = {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            h.update(b"latchkey/privacy-key/v1/");
+            h.update(enc_key);
+            h.finalize().into()
+        };
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -69,8 +86,24 @@ impl AppState {
             clock,
             keys,
             lifetimes,
+            passkeys,
+            privacy_key,
         })
     }
+}
+
+/// The relying party for the issuer: its host is the RP id (WebAuthn L3
+/// §5.1.2 RP ID must be a registrable domain suffix of the origin's host;
+/// IP addresses are not allowed, which is why the development issuer is
+/// `http://localhost:8080`).
+fn passkey_service(config: &Config) -> Result<latchkey_passkey::PasskeyService, StartError> {
+    let origin = config.issuer.clone();
+    let host = origin
+        .host_str()
+        .ok_or_else(|| StartError::Passkeys("the issuer has no host".into()))?
+        .to_owned();
+    let pk = latchkey_passkey::PasskeyConfig::new(host, origin, "Latchkey");
+    latchkey_passkey::PasskeyService::new(pk).map_err(|e| StartError::Passkeys(e.to_string()))
 }
 
 /// Open the database pool named in `config`.

@@ -80,7 +80,7 @@ impl TestServer {
             None => db.url.clone(),
         };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         let prefix = testing::unique_prefix(test);
         let env = [

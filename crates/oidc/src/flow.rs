@@ -2,9 +2,11 @@
 //! the ephemeral store while the user authenticates (Ory Kratos's
 //! self-service flows are the model). It moves only forward:
 //! `Pending → Authenticated | Failed`, and is consumed when the browser
-//! returns to the authorization endpoint.
+//! returns to the authorization endpoint. While pending, the visitor may
+//! name an account ([`LoginFlow::identify`], identifier-first sign-in) as
+//! often as they like; that changes what is offered, never the state.
 
-use latchkey_core::UnixTime;
+use latchkey_core::{UnixTime, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::authn::AuthnResult;
@@ -29,6 +31,20 @@ pub struct LoginFlow {
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub state: FlowState,
+    /// The flow's CSRF token (128 random bits, hex): every state-changing
+    /// call of the login-flow API must echo it in a header. It is readable
+    /// only through the flow's own `GET`, which requires the browser cookie,
+    /// so a cross-site page can neither read nor send it. Flows stored
+    /// before this field existed read as `""`, which never matches.
+    #[serde(default)]
+    pub csrf_token: String,
+    /// What the visitor typed to identify (identifier-first), trimmed.
+    #[serde(default)]
+    pub identifier: Option<String>,
+    /// The account `identifier` names, if any. Never shown to the browser:
+    /// whether an identifier matches an account is not the visitor's to know.
+    #[serde(default)]
+    pub identified_user: Option<UserId>,
 }
 
 /// Where a flow is.
@@ -69,6 +85,34 @@ impl LoginFlow {
         now >= self.expires_at
     }
 
+    /// Whether the flow still waits for the user.
+    #[must_use]
+    pub fn is_pending(&self) -> bool {
+        self.state == FlowState::Pending
+    }
+
+    /// Identifier-first sign-in: remember what the visitor typed and the
+    /// account it names (`None` when none does). Allowed while pending, and
+    /// again to correct a typo; a later identification replaces the earlier.
+    pub fn identify(&mut self, identifier: String, user: Option<UserId>) -> Result<(), FlowError> {
+        if !self.is_pending() {
+            return Err(FlowError::NotPending);
+        }
+        self.identifier = Some(identifier);
+        self.identified_user = user;
+        Ok(())
+    }
+
+    /// Whether `presented` is this flow's CSRF token, compared in constant
+    /// time. An empty token (a flow stored before tokens existed) never
+    /// matches.
+    #[must_use]
+    pub fn csrf_matches(&self, presented: &str) -> bool {
+        !self.csrf_token.is_empty()
+            && subtle::ConstantTimeEq::ct_eq(presented.as_bytes(), self.csrf_token.as_bytes())
+                .into()
+    }
+
     /// The transition every authentication layer ends in: record the result.
     pub fn authenticate(&mut self, authn: AuthnResult, sid: String) -> Result<(), FlowError> {
         if self.state != FlowState::Pending {
@@ -88,5 +132,78 @@ impl LoginFlow {
             description: description.to_owned(),
         };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::ClientId;
+    use crate::authorize::{Prompt, ResponseMode};
+
+    fn flow() -> LoginFlow {
+        LoginFlow {
+            id: "f".into(),
+            request: AuthorizationRequest {
+                client_id: ClientId("c".into()),
+                redirect_uri: "https://rp.example.com/cb".into(),
+                response_mode: ResponseMode::Query,
+                state: None,
+                scopes: vec!["openid".into()],
+                nonce: None,
+                code_challenge: None,
+                prompt: Prompt::default(),
+                max_age: None,
+                login_hint: None,
+                acr_values: vec![],
+                ui_locales: vec![],
+                id_token_hint: None,
+            },
+            client_name: "RP".into(),
+            browser_hash: "h".into(),
+            created_at: UnixTime(1),
+            expires_at: UnixTime(2),
+            state: FlowState::Pending,
+            csrf_token: "00112233445566778899aabbccddeeff".into(),
+            identifier: None,
+            identified_user: None,
+        }
+    }
+
+    #[test]
+    fn flows_stored_before_the_new_fields_still_parse() {
+        let mut value = serde_json::to_value(flow()).unwrap();
+        for k in ["csrf_token", "identifier", "identified_user"] {
+            value.as_object_mut().unwrap().remove(k);
+        }
+        let parsed: LoginFlow = serde_json::from_value(value).unwrap();
+        assert_eq!(parsed.csrf_token, "");
+        assert_eq!(parsed.identifier, None);
+        assert_eq!(parsed.identified_user, None);
+        // An empty token never matches, not even an empty header.
+        assert!(!parsed.csrf_matches(""));
+    }
+
+    #[test]
+    fn csrf_token_must_match_exactly() {
+        let f = flow();
+        assert!(f.csrf_matches("00112233445566778899aabbccddeeff"));
+        assert!(!f.csrf_matches("00112233445566778899aabbccddeefe"));
+        assert!(!f.csrf_matches("00112233445566778899aabbccddeeff0"));
+        assert!(!f.csrf_matches(""));
+    }
+
+    #[test]
+    fn identify_only_while_pending_and_may_be_corrected() {
+        let mut f = flow();
+        f.identify("alcie".into(), None).unwrap();
+        f.identify("alice".into(), Some(UserId("u1".into())))
+            .unwrap();
+        assert_eq!(f.identifier.as_deref(), Some("alice"));
+        assert_eq!(f.identified_user, Some(UserId("u1".into())));
+        f.fail("access_denied", "no").unwrap();
+        assert_eq!(f.identify("bob".into(), None), Err(FlowError::NotPending));
+        assert_eq!(f.identifier.as_deref(), Some("alice"));
     }
 }

@@ -43,6 +43,9 @@ pub async fn create(
         created_at: now,
         expires_at: now.plus_secs(FLOW_TTL_SECS),
         state: FlowState::Pending,
+        csrf_token: latchkey_core::id::random_hex(16),
+        identifier: None,
+        identified_user: None,
     };
     save(state, &flow).await?;
     Ok(flow)

@@ -1,0 +1,232 @@
+//! The login-flow JSON API: what the hosted sign-in pages (and any custom
+//! UI) use to drive the login flow `/authorize` created, from "who are
+//! you?" to a passkey assertion, ending in [`crate::flows::complete`].
+//! Ory Kratos's self-service flows are the model.
+//!
+//! | route | purpose |
+//! |---|---|
+//! | `GET /api/login/flows/{id}` | the flow as the page needs it ([`flow::FlowView`]) |
+//! | `POST /api/login/flows/{id}/identify` | identifier-first: name an account |
+//! | `POST /api/login/flows/{id}/passkey/options` | `navigator.credentials.get()` options |
+//! | `POST /api/login/flows/{id}/passkey/verify` | verify the assertion; sign in |
+//! | `POST /api/login/flows/{id}/passkey/failure` | classify a client-side failure |
+//!
+//! Protection, on every route:
+//! - the flow must belong to the browser (`__Host-latchkey-browser`
+//!   cookie); a flow that is unknown, expired or another browser's is
+//!   `404 flow_not_found`, the same answer for all three;
+//! - every `POST` needs the flow's CSRF token in `X-Latchkey-CSRF`
+//!   (compared in constant time; missing or wrong → `403 csrf`). The token
+//!   is only readable through the flow's `GET`, which the same-origin
+//!   policy keeps from other sites, and a custom header plus a JSON body
+//!   cannot be sent cross-site without a CORS preflight, which Latchkey
+//!   never grants;
+//! - every `POST` takes `application/json` (anything unreadable is
+//!   `400 invalid_request`) and needs a pending flow (`409
+//!   flow_not_pending` once it has been completed or failed).
+//!
+//! Errors are JSON objects with `error` and `error_description`, plus
+//! `reason` and `next` for `passkey_failed`; every response is
+//! `Cache-Control: no-store`.
+
+pub mod failure;
+pub mod flow;
+pub mod passkey;
+mod stand_in;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use latchkey_oidc::flow::{FlowError, LoginFlow};
+use latchkey_passkey::PasskeyFailure;
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::flows::{self, FlowLookup};
+use crate::state::AppState;
+
+/// The header that carries the flow's CSRF token on every `POST`.
+pub const CSRF_HEADER: &str = "X-Latchkey-CSRF";
+
+/// Register the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(flow::get_flow)
+        .service(flow::identify)
+        .service(passkey::options)
+        .service(passkey::verify)
+        .service(failure::failure);
+}
+
+/// One way forward after a failure, best first. The fallback engine fills
+/// the list; until it exists the list is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NextOption {
+    /// The method to offer (`passkey`, `email_code`, …).
+    pub method: String,
+    /// Why it is offered, for the page's wording.
+    pub reason: String,
+}
+
+/// What a login-flow route answers when it cannot do what was asked.
+#[derive(Debug)]
+pub enum LoginApiError {
+    /// `403 csrf`: the `X-Latchkey-CSRF` header is missing or wrong.
+    Csrf,
+    /// `404 flow_not_found`: unknown, expired, or another browser's flow.
+    FlowNotFound,
+    /// `409 flow_not_pending`: the flow was already completed or failed.
+    FlowNotPending,
+    /// `400 ceremony_not_found`: no such ceremony in this flow (never
+    /// started, timed out, or already used: an assertion is verified once).
+    CeremonyNotFound,
+    /// `400 passkey_failed`: the assertion was refused, with the reason the
+    /// user sees and what to offer next.
+    PasskeyFailed(PasskeyFailure),
+    /// Anything else, rendered as the app's usual error JSON.
+    Api(ApiError),
+}
+
+impl std::fmt::Display for LoginApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Api(e) => write!(f, "{e}"),
+            other => f.write_str(other.code()),
+        }
+    }
+}
+
+/// The body of every login-flow error except [`LoginApiError::Api`].
+#[derive(Debug, Serialize)]
+pub struct LoginApiErrorBody {
+    pub error: &'static str,
+    pub error_description: &'static str,
+    /// For `passkey_failed`: why (`PasskeyFailure`, snake_case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<PasskeyFailure>,
+    /// For `passkey_failed`: what to offer next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<Vec<NextOption>>,
+}
+
+impl LoginApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Csrf => "csrf",
+            Self::FlowNotFound => "flow_not_found",
+            Self::FlowNotPending => "flow_not_pending",
+            Self::CeremonyNotFound => "ceremony_not_found",
+            Self::PasskeyFailed(_) => "passkey_failed",
+            Self::Api(_) => "api",
+        }
+    }
+
+    fn description(&self) -> &'static str {
+        match self {
+            Self::Csrf => "The X-Latchkey-CSRF header is missing or does not match this sign-in.",
+            Self::FlowNotFound => "This sign-in has expired or does not exist in this browser.",
+            Self::FlowNotPending => "This sign-in is already finished.",
+            Self::CeremonyNotFound => "The passkey request has expired or was already used.",
+            Self::PasskeyFailed(_) => "The passkey sign-in did not succeed.",
+            Self::Api(_) => "",
+        }
+    }
+}
+
+impl ResponseError for LoginApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::FlowNotFound => StatusCode::NOT_FOUND,
+            Self::FlowNotPending => StatusCode::CONFLICT,
+            Self::CeremonyNotFound | Self::PasskeyFailed(_) => StatusCode::BAD_REQUEST,
+            Self::Api(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Api(e) = self {
+            return e.error_response();
+        }
+        let (reason, next) = match self {
+            Self::PasskeyFailed(r) => (Some(*r), Some(Vec::new())),
+            _ => (None, None),
+        };
+        let body = LoginApiErrorBody {
+            error: self.code(),
+            error_description: self.description(),
+            reason,
+            next,
+        };
+        let mut res = HttpResponse::build(self.status_code()).json(body);
+        no_store(&mut res);
+        res
+    }
+}
+
+impl From<ApiError> for LoginApiError {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<latchkey_core::RepoError> for LoginApiError {
+    fn from(e: latchkey_core::RepoError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<FlowLookup> for LoginApiError {
+    fn from(e: FlowLookup) -> Self {
+        match e {
+            FlowLookup::Flow(FlowError::NotFound | FlowError::OtherBrowser) => Self::FlowNotFound,
+            FlowLookup::Flow(FlowError::NotPending) => Self::FlowNotPending,
+            FlowLookup::Api(e) => Self::Api(e),
+        }
+    }
+}
+
+/// Looked up in place of an account that does not exist, so that an
+/// unknown identifier costs the same queries as a known one. No user has
+/// the nil UUID (ids are random v4 UUIDs).
+fn nobody() -> latchkey_core::UserId {
+    latchkey_core::UserId("00000000-0000-0000-0000-000000000000".to_owned())
+}
+
+/// Responses carry the CSRF token or a sign-in's outcome: never cache them.
+fn no_store(res: &mut HttpResponse) {
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// A `200` JSON response that is never cached.
+fn json_ok(body: &impl Serialize) -> HttpResponse {
+    let mut res = HttpResponse::Ok().json(body);
+    no_store(&mut res);
+    res
+}
+
+/// The flow for a state-changing call: this browser's, live, the CSRF
+/// header matching, and still pending (in that order, so that nothing about
+/// a flow is revealed to a request that could not use it).
+async fn pending_flow(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<LoginFlow, LoginApiError> {
+    let flow = flows::load(state, req, id).await?;
+    let presented = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !flow.csrf_matches(presented) {
+        tracing::info!(flow_id = %flow.id, "login API request without a valid CSRF token");
+        return Err(LoginApiError::Csrf);
+    }
+    if !flow.is_pending() {
+        return Err(LoginApiError::FlowNotPending);
+    }
+    Ok(flow)
+}

@@ -5,8 +5,10 @@
 
 mod support;
 
+mod enroll;
 mod faults;
 mod health;
 mod jwks;
 mod oidc;
 mod pages;
+mod passkey;

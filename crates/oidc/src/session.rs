@@ -20,6 +20,12 @@ pub struct BrowserSession {
     pub amr: Vec<String>,
     pub acr: Acr,
     pub created_at: UnixTime,
+    /// The anti-CSRF token for this session's state-changing JSON calls
+    /// (the account API compares it with the `X-Latchkey-CSRF` header): 128
+    /// random bits, bound to the session so it dies with it. Sessions stored
+    /// before the field existed read it as empty, which never matches.
+    #[serde(default)]
+    pub csrf: String,
 }
 
 /// Why a session cannot answer a request silently.
@@ -47,6 +53,7 @@ impl BrowserSession {
             amr: authn.amr.clone(),
             acr: authn.acr,
             created_at: now,
+            csrf: latchkey_core::id::random_hex(16),
         }
     }
 

@@ -20,6 +20,7 @@ mod authentication;
 mod credential;
 mod error;
 mod failure;
+pub mod invitation;
 mod registration;
 mod service;
 

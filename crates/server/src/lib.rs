@@ -6,6 +6,7 @@
 //! by every test.
 
 pub mod app;
+pub mod ceremonies;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod html;
 pub mod keys;
 pub mod middleware;
 pub mod params;
+pub mod registrations;
 pub mod respond;
 pub mod routes;
 pub mod serve;

@@ -1,5 +1,6 @@
 //! Starting servers for tests, on either storage stack.
 
+pub mod authenticator;
 pub mod browser;
 pub mod clock;
 pub mod fixtures;
@@ -12,8 +13,8 @@ use actix_web::dev::ServerHandle;
 use base64::Engine as _;
 use latchkey_server::config::Config;
 use latchkey_server::{AppState, serve};
-use latchkey_store::Backend;
 use latchkey_store::testing::{self, TestDb};
+use latchkey_store::{Backend, EphemeralStore};
 
 /// Which storage a test server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +28,31 @@ pub enum Stack {
 /// A running server and what it needs to live.
 #[derive(Debug)]
 pub struct TestServer {
-    /// `http://127.0.0.1:PORT`, also the issuer.
+    /// `http://localhost:PORT`, also the issuer (unless the server shares
+    /// another's stores, see [`Options::share_with`]).
     pub base: String,
     pub http: reqwest::Client,
     /// The server's state (same database, key ring, clock), for checks
     /// that need the inside view, like signing a token.
     pub state: AppState,
     handle: ServerHandle,
-    _db: TestDb,
+    /// What a second node needs to join this one.
+    shared: Shared,
+    /// `None` on a second node: the first one owns (and drops) the database.
+    _db: Option<TestDb>,
+}
+
+/// The stores and issuer of a running server, for a second node that
+/// shares them (see [`TestServer::sharing`]).
+#[derive(Debug, Clone)]
+pub struct Shared {
+    issuer: String,
+    db_url: String,
+    ephemeral_url: String,
+    prefix: String,
+    /// The in-memory store itself: a memory store can only be shared
+    /// within the process, by handing over the same instance.
+    ephemeral: EphemeralStore,
 }
 
 /// Overrides for a test server's configuration.
@@ -46,6 +64,10 @@ pub struct Options {
     pub redis_via: Option<std::net::SocketAddr>,
     /// Replace the server's clock (see [`clock::TestClock`]).
     pub clock: Option<std::sync::Arc<dyn latchkey_core::Clock>>,
+    /// Start a second node on another port with the same issuer, database
+    /// and ephemeral store (key prefix included) as a running server, as
+    /// nodes behind one load balancer are. The first server must outlive it.
+    pub share_with: Option<Shared>,
 }
 
 impl TestServer {
@@ -60,8 +82,12 @@ impl TestServer {
             Stack::Embedded => Backend::Sqlite,
             Stack::Shared => Backend::Postgres,
         };
-        let db = testing::test_db(backend, test).await?;
+        let db = match &options.share_with {
+            Some(_) => None,
+            None => Some(testing::test_db(backend, test).await?),
+        };
         let ephemeral = match stack {
+            _ if options.share_with.is_some() => String::new(),
             Stack::Embedded => "memory://".to_owned(),
             Stack::Shared => {
                 let url = testing::redis_url();
@@ -75,16 +101,29 @@ impl TestServer {
                 }
             }
         };
-        let db_url = match options.db_via {
-            Some(addr) => with_host(&db.url, addr),
-            None => db.url.clone(),
-        };
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let (db_url, ephemeral, prefix, issuer) = match (&options.share_with, &db) {
+            (Some(s), _) => (
+                s.db_url.clone(),
+                s.ephemeral_url.clone(),
+                s.prefix.clone(),
+                s.issuer.clone(),
+            ),
+            (None, Some(db)) => (
+                match options.db_via {
+                    Some(addr) => with_host(&db.url, addr),
+                    None => db.url.clone(),
+                },
+                ephemeral,
+                testing::unique_prefix(test),
+                base.clone(),
+            ),
+            (None, None) => unreachable!("a first node has its own database"),
+        };
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        let prefix = testing::unique_prefix(test);
         let env = [
-            ("LATCHKEY_ISSUER", base.as_str()),
+            ("LATCHKEY_ISSUER", issuer.as_str()),
             ("LATCHKEY_DATABASE__URL", db_url.as_str()),
             ("LATCHKEY_DATABASE__CONNECT_TIMEOUT_SECS", "2"),
             ("LATCHKEY_EPHEMERAL__URL", ephemeral.as_str()),
@@ -99,6 +138,18 @@ impl TestServer {
         if let Some(clock) = options.clock {
             state.clock = clock;
         }
+        if let Some(s) = &options.share_with
+            && s.ephemeral_url.starts_with("memory:")
+        {
+            state.ephemeral = s.ephemeral.clone();
+        }
+        let shared = Shared {
+            issuer,
+            db_url,
+            ephemeral_url: ephemeral,
+            prefix,
+            ephemeral: state.ephemeral.clone(),
+        };
         let bound = serve::bind(state.clone(), listener).unwrap();
         let handle = bound.handle.clone();
         actix_web::rt::spawn(bound.server);
@@ -111,8 +162,15 @@ impl TestServer {
             http,
             state,
             handle,
+            shared,
             _db: db,
         })
+    }
+
+    /// What [`Options::share_with`] needs to start a second node on this
+    /// server's stores.
+    pub fn sharing(&self) -> Shared {
+        self.shared.clone()
     }
 
     /// `GET base+path`.

@@ -1,7 +1,11 @@
 //! `latchkey user …`: create and manage users.
 
 use clap::Subcommand;
-use latchkey_core::{NewUser, RepoError, User, UserId, UserRepo, UserStatus};
+use latchkey_core::{
+    Clock as _, NewUser, RepoError, SystemClock, User, UserId, UserRepo, UserStatus,
+};
+use latchkey_passkey::invitation::{self, InvitationRepo as _};
+use serde::Serialize;
 
 use super::{Failure, Output, admin_db};
 use crate::config::Config;
@@ -28,6 +32,19 @@ pub enum UserCommand {
     Disable { user: String },
     /// Allow a disabled user to sign in again.
     Enable { user: String },
+    /// Create a single-use, expiring link with which the user creates a
+    /// passkey. The link is printed once; only a hash of its token is kept.
+    Invite {
+        /// The user's id, username or email.
+        user: String,
+        /// How long the link works, in hours (1 to 720).
+        #[arg(
+            long,
+            default_value_t = invitation::DEFAULT_TTL_HOURS,
+            value_parser = clap::value_parser!(u32).range(1..=i64::from(invitation::MAX_TTL_HOURS)),
+        )]
+        ttl_hours: u32,
+    },
 }
 
 fn describe(u: &User) -> String {
@@ -89,6 +106,60 @@ pub(super) async fn run(cmd: UserCommand, config: &Config, out: Output) -> Resul
         }
         UserCommand::Disable { user } => set_status(&db, &user, UserStatus::Disabled, out).await?,
         UserCommand::Enable { user } => set_status(&db, &user, UserStatus::Active, out).await?,
+        UserCommand::Invite { user, ttl_hours } => {
+            invite(&db, config, &user, ttl_hours, out).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What `user invite` prints; `url` holds the only copy of the token.
+#[derive(Serialize)]
+struct Invited<'a> {
+    url: String,
+    user_id: &'a UserId,
+    username: &'a str,
+    expires_at: i64,
+}
+
+/// Issue an enrollment link for an active user. The token goes into the
+/// printed URL and nowhere else; the database keeps its SHA-256.
+async fn invite(
+    db: &latchkey_store::Db,
+    config: &Config,
+    who: &str,
+    ttl_hours: u32,
+    out: Output,
+) -> Result<(), Failure> {
+    let user = find(db, who).await?;
+    if user.status != UserStatus::Active {
+        return Err(Failure::runtime(format!(
+            "user {} is disabled; enable them before inviting",
+            user.username
+        )));
+    }
+    let issued =
+        invitation::issue(&user.id, ttl_hours, SystemClock.now()).map_err(Failure::usage)?;
+    db.create_invitation(&issued.invitation)
+        .await
+        .map_err(Failure::runtime)?;
+    let shown = Invited {
+        url: format!("{}/enroll?token={}", config.issuer_str(), issued.token),
+        user_id: &user.id,
+        username: &user.username,
+        expires_at: issued.invitation.expires_at.0,
+    };
+    if out.json {
+        out.json_value(&shown);
+    } else {
+        // The link alone on stdout, so scripts can capture it; the advice
+        // goes to stderr.
+        println!("{}", shown.url);
+        eprintln!(
+            "Send this link to {} over a channel you trust. It works once, for {ttl_hours} \
+             hours (until Unix time {}), and cannot be shown again.",
+            user.username, shown.expires_at
+        );
     }
     Ok(())
 }

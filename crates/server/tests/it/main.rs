@@ -2,4 +2,5 @@
 
 mod cli;
 mod config;
+mod invite_cli;
 mod keys_cli;

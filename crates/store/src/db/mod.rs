@@ -6,6 +6,7 @@
 
 mod clients;
 mod connection;
+mod invitations;
 mod keys;
 mod migrations;
 mod passkeys;

@@ -82,12 +82,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
     signing_keys,
     refresh_tokens,
-    passkeys
+    passkeys,
+    invitations
 );
 
 /// Every table in this schema, for the parity test and `/readyz`.
@@ -97,4 +108,5 @@ pub const TABLES: &[&str] = &[
     "signing_keys",
     "refresh_tokens",
     "passkeys",
+    "invitations",
 ];

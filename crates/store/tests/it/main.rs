@@ -2,6 +2,7 @@
 
 mod clients;
 mod ephemeral;
+mod invitations;
 mod keys;
 mod parity;
 mod passkeys;

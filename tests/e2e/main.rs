@@ -10,5 +10,6 @@ mod faults;
 mod health;
 mod jwks;
 mod oidc;
+mod openapi;
 mod pages;
 mod passkey;

@@ -62,6 +62,7 @@ pub fn app(
         .service(routes::account::rename)
         .service(routes::account::remove)
         .configure(routes::login_api::configure)
+        .service(routes::openapi::openapi)
         .default_service(web::to(not_found))
         .wrap(security_headers(https))
         .wrap(from_fn(request_id))

@@ -54,6 +54,7 @@ pub struct Started {
 
 /// The body of a finish request.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FinishRequest {
     pub registration_id: String,
     pub credential: RegisterPublicKeyCredential,
@@ -263,6 +264,16 @@ pub async fn verify(
     response: &RegisterPublicKeyCredential,
     friendly_name: Option<String>,
 ) -> Result<PasskeyCredential, actix_web::Error> {
+    // webauthn-rs does not compare these envelope fields; an `id` that is not
+    // the encoding of `rawId` would otherwise be stored as given.
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(response.raw_id.as_ref());
+    if response.id != raw || response.type_ != "public-key" {
+        return Err(crate::error::ApiError::invalid_request(
+            "credential.id must be base64url(credential.rawId) and credential.type \"public-key\"",
+        )
+        .into());
+    }
     let context = RegistrationContext {
         now: state.clock.now(),
         user_agent: req

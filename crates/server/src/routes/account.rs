@@ -188,7 +188,9 @@ pub async fn finish(
     }))
 }
 
+/// The body of a rename.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rename {
     friendly_name: String,
 }

@@ -10,6 +10,7 @@ pub mod health;
 pub mod jwks;
 pub mod login_api;
 pub mod logout;
+pub mod openapi;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

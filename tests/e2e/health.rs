@@ -114,7 +114,24 @@ async fn hostile_paths_never_500(stack: Stack, test: &str) {
     }
 }
 
+async fn error_pages_show_the_request_id(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let res = s
+        .get("/authorize?client_id=nobody&redirect_uri=https%3A%2F%2Fa.example%2Fcb")
+        .await;
+    assert_eq!(res.status(), 400);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&id),
+        "the page shows the id support will search the logs for"
+    );
+}
+
 crate::stack_tests!(
+    error_pages_show_the_request_id,
     healthz_and_readyz_answer,
     every_response_has_security_headers,
     request_ids_are_generated_or_kept_when_plain,

@@ -25,12 +25,10 @@ pub fn lang(req: &HttpRequest) -> Lang {
 }
 
 fn request_id(req: &HttpRequest) -> Option<String> {
-    // The request-id middleware sets the response header later; use the
-    // incoming one if a load balancer sent it, else none.
-    req.headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    use actix_web::HttpMessage as _;
+    req.extensions()
+        .get::<crate::middleware::request_id::RequestId>()
+        .map(|r| r.0.clone())
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {

@@ -12,6 +12,10 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument as _;
 
+/// The request id, also in the request's extensions so pages can show it.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// The header carrying the request id.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -34,6 +38,7 @@ pub async fn request_id(
         method = %req.method(),
         path = %req.path(),
     );
+    actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -26,8 +26,8 @@ use crate::registrations::{self, FinishRequest, JsonError, PasskeyView, Purpose}
 use crate::session;
 use crate::state::AppState;
 
-/// The request header that carries the session's anti-CSRF token.
-pub const CSRF_HEADER: &str = "X-Latchkey-CSRF";
+/// The anti-CSRF header, shared with the login-flow API.
+pub use super::login_api::CSRF_HEADER;
 
 /// How long one user's deletion holds the per-user lock at most (it is
 /// released as soon as the deletion is done; the TTL only matters if a node

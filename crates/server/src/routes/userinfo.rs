@@ -11,18 +11,15 @@ use super::bearer::verify_access_token;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn challenge(status: StatusCode, error: Option<&'static str>, description: &str) -> ApiError {
-    let header = match error {
-        Some(e) => {
-            format!("Bearer realm=\"latchkey\", error=\"{e}\", error_description=\"{description}\"")
-        }
-        None => "Bearer realm=\"latchkey\"".to_owned(),
-    };
+/// A Bearer error with its challenge (RFC 6750 §3).
+fn challenge(status: StatusCode, error: &'static str, description: &str) -> ApiError {
     ApiError::OAuth {
         status,
-        error: error.unwrap_or("invalid_request"),
+        error,
         description: description.to_owned(),
-        www_authenticate: Some(header),
+        www_authenticate: Some(format!(
+            "Bearer realm=\"latchkey\", error=\"{error}\", error_description=\"{description}\""
+        )),
     }
 }
 
@@ -50,7 +47,7 @@ pub async fn userinfo(
     let invalid = || {
         challenge(
             StatusCode::UNAUTHORIZED,
-            Some("invalid_token"),
+            "invalid_token",
             "The access token is invalid or expired.",
         )
     };
@@ -61,7 +58,7 @@ pub async fn userinfo(
     if claims.auth_time.is_none() || !scopes.iter().any(|s| s == "openid") {
         return Err(challenge(
             StatusCode::FORBIDDEN,
-            Some("insufficient_scope"),
+            "insufficient_scope",
             "The token was not granted the openid scope.",
         ));
     }

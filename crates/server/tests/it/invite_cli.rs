@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest as _, Sha256};
 
 struct Env {
-    dir: tempfile::TempDir,
+    inner: crate::support::Env,
     port: u16,
 }
 
@@ -21,26 +21,15 @@ impl Env {
             .local_addr()
             .unwrap()
             .port();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("latchkey.toml"),
-            format!(
-                "issuer = \"http://localhost:{port}\"\n[server]\nlisten = \"127.0.0.1:{port}\"\n\
-                 workers = 1\nshutdown_timeout_secs = 1\n"
-            ),
-        )
-        .unwrap();
-        Self { dir, port }
+        let inner = crate::support::Env::with_config(&format!(
+            "issuer = \"http://localhost:{port}\"\n[server]\nlisten = \"127.0.0.1:{port}\"\n\
+             workers = 1\nshutdown_timeout_secs = 1\n"
+        ));
+        Self { inner, port }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        c.env_clear()
-            .current_dir(self.dir.path())
-            .arg("--dev")
-            .args(args)
-            .stdin(Stdio::null());
-        c
+        self.inner.cmd(&[&["--dev"], args].concat())
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -48,19 +37,13 @@ impl Env {
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self.run(&[&["--json"], args].concat());
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        self.inner.json(&[&["--dev", "--json"], args].concat())
     }
 
     /// Every byte of the database files (the main file and the WAL).
     fn database_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path().join("data")).unwrap() {
+        for entry in std::fs::read_dir(self.inner.dir.path().join("data")).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.starts_with("latchkey.db") {

@@ -4,3 +4,4 @@ mod cli;
 mod config;
 mod invite_cli;
 mod keys_cli;
+mod support;

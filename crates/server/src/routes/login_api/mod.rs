@@ -45,7 +45,8 @@ use crate::error::ApiError;
 use crate::flows::{self, FlowLookup};
 use crate::state::AppState;
 
-/// The header that carries the flow's CSRF token on every `POST`.
+/// The anti-CSRF header: the flow's token on login-flow `POST`s, the
+/// session's token on account-API changes.
 pub const CSRF_HEADER: &str = "X-Latchkey-CSRF";
 
 /// Register the routes.

@@ -7,10 +7,12 @@
 pub mod clock;
 pub mod ephemeral;
 pub mod id;
+pub mod passkey_failure;
 pub mod user;
 
 pub use clock::{Clock, SystemClock, UnixTime};
 pub use ephemeral::{Ephemeral, EphemeralError};
+pub use passkey_failure::PasskeyFailure;
 pub use user::{NewUser, User, UserId, UserRepo, UserStatus};
 
 /// Errors a repository reports to the domain. Backend details are kept in the

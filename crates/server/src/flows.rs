@@ -73,44 +73,118 @@ fn is_flow_id(id: &str) -> bool {
 
 /// Load a live flow that belongs to the requesting browser.
 pub async fn load(state: &AppState, req: &HttpRequest, id: &str) -> Result<LoginFlow, FlowLookup> {
-    fetch(state, req, id, false).await
-}
-
-/// Take a flow out of the store (once: concurrent takes get one winner).
-pub async fn take(state: &AppState, req: &HttpRequest, id: &str) -> Result<LoginFlow, FlowLookup> {
-    fetch(state, req, id, true).await
-}
-
-async fn fetch(
-    state: &AppState,
-    req: &HttpRequest,
-    id: &str,
-    consume: bool,
-) -> Result<LoginFlow, FlowLookup> {
     if !is_flow_id(id) {
         return Err(FlowLookup::Flow(FlowError::NotFound));
     }
-    let read = if consume {
-        state.ephemeral.take(&key(id)).await
-    } else {
-        state.ephemeral.get(&key(id)).await
-    };
-    let bytes = read.map_err(|e| FlowLookup::Api(e.into()))?;
+    let bytes = state
+        .ephemeral
+        .get(&key(id))
+        .await
+        .map_err(|e| FlowLookup::Api(e.into()))?;
     let flow = bytes
         .as_deref()
         .and_then(decode)
         .ok_or(FlowLookup::Flow(FlowError::NotFound))?;
-    if let Err(e) = check_browser(&flow, req) {
-        if consume {
-            // Not this browser's flow: put it back untouched for its owner.
-            save(state, &flow).await.map_err(FlowLookup::Api)?;
-        }
-        return Err(e);
-    }
+    check_browser(&flow, req)?;
     if flow.expired(state.clock.now()) {
         return Err(FlowLookup::Flow(FlowError::NotFound));
     }
     Ok(flow)
+}
+
+/// Take a finished flow out of the store (once: concurrent takes get one
+/// winner). Only for flows that left `Pending`, which never change again.
+pub async fn take_finished(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<LoginFlow, FlowLookup> {
+    let flow = load(state, req, id).await?;
+    if flow.is_pending() {
+        return Err(FlowLookup::Flow(FlowError::NotPending));
+    }
+    let taken = state
+        .ephemeral
+        .take(&key(id))
+        .await
+        .map_err(|e| FlowLookup::Api(e.into()))?;
+    taken
+        .as_deref()
+        .and_then(decode)
+        .ok_or(FlowLookup::Flow(FlowError::NotFound))
+}
+
+/// How long a flow lock lives if its holder dies before releasing it.
+const LOCK_TTL: Duration = Duration::from_secs(10);
+/// How long a writer waits for a flow another request is changing.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+const LOCK_POLL: Duration = Duration::from_millis(10);
+
+/// Exclusive right to change one flow, held across nodes through the
+/// ephemeral store. Readers never wait: the flow stays in the store while it
+/// is changed, so a concurrent `load` sees the old or the new version, never
+/// nothing.
+#[derive(Debug)]
+#[must_use = "release the lock when done"]
+pub struct FlowLock {
+    key: String,
+}
+
+impl FlowLock {
+    /// Wait (briefly) for the flow's lock.
+    pub async fn acquire(state: &AppState, id: &str) -> Result<Self, FlowLookup> {
+        if !is_flow_id(id) {
+            return Err(FlowLookup::Flow(FlowError::NotFound));
+        }
+        let key = format!("flow-lock:{id}");
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            let won = state
+                .ephemeral
+                .put_if_absent(&key, b"1", LOCK_TTL)
+                .await
+                .map_err(|e| FlowLookup::Api(e.into()))?;
+            if won {
+                return Ok(Self { key });
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(FlowLookup::Api(ApiError::Unavailable(
+                    "the sign-in is busy; try again".into(),
+                )));
+            }
+            actix_web::rt::time::sleep(LOCK_POLL).await;
+        }
+    }
+
+    /// Release the lock (it also lapses by itself after [`LOCK_TTL`]).
+    pub async fn release(self, state: &AppState) {
+        if let Err(e) = state.ephemeral.delete(&self.key).await {
+            tracing::warn!(error = %e, "flow lock not released; it lapses by itself");
+        }
+    }
+}
+
+/// Change a pending flow under its lock: load, apply `change`, save.
+/// Returns the changed flow, or `NotPending` if it had already finished.
+pub async fn update_pending<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    change: impl FnOnce(&mut LoginFlow) -> T,
+) -> Result<(LoginFlow, T), FlowLookup> {
+    let lock = FlowLock::acquire(state, id).await?;
+    let result = async {
+        let mut flow = load(state, req, id).await?;
+        if !flow.is_pending() {
+            return Err(FlowLookup::Flow(FlowError::NotPending));
+        }
+        let out = change(&mut flow);
+        save(state, &flow).await?;
+        Ok((flow, out))
+    }
+    .await;
+    lock.release(state).await;
+    result
 }
 
 fn check_browser(flow: &LoginFlow, req: &HttpRequest) -> Result<(), FlowLookup> {
@@ -163,9 +237,20 @@ pub async fn complete(
     flow_id: &str,
     authn: AuthnResult,
 ) -> Result<Completed, FlowLookup> {
-    let mut flow = take(state, req, flow_id).await?;
-    if flow.state != FlowState::Pending {
-        save(state, &flow).await?;
+    let lock = FlowLock::acquire(state, flow_id).await?;
+    let result = complete_locked(state, req, flow_id, authn).await;
+    lock.release(state).await;
+    result
+}
+
+async fn complete_locked(
+    state: &AppState,
+    req: &HttpRequest,
+    flow_id: &str,
+    authn: AuthnResult,
+) -> Result<Completed, FlowLookup> {
+    let mut flow = load(state, req, flow_id).await?;
+    if !flow.is_pending() {
         return Err(FlowLookup::Flow(FlowError::NotPending));
     }
     let user = state
@@ -211,9 +296,8 @@ pub async fn fail(
     error: &str,
     description: &str,
 ) -> Result<Completed, FlowLookup> {
-    let mut flow = take(state, req, flow_id).await?;
-    let result = flow.fail(error, description);
-    save(state, &flow).await?;
+    let (flow, result) =
+        update_pending(state, req, flow_id, |f| f.fail(error, description)).await?;
     result.map_err(FlowLookup::Flow)?;
     Ok(Completed {
         session_cookie: None,

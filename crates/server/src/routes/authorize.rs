@@ -175,7 +175,13 @@ pub async fn resume(
     query: web::Query<ResumeQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let flow = match flows::take(&state, &req, &query.flow).await {
+    // A pending flow is only looked at; a finished one is taken, once.
+    let flow = match flows::load(&state, &req, &query.flow).await {
+        Ok(f) if f.is_pending() => Ok(f),
+        Ok(_) => flows::take_finished(&state, &req, &query.flow).await,
+        Err(e) => Err(e),
+    };
+    let flow = match flow {
         Ok(f) => f,
         Err(FlowLookup::Flow(e)) => {
             return Ok(html::error_page(
@@ -188,13 +194,9 @@ pub async fn resume(
         Err(FlowLookup::Api(e)) => return Err(e),
     };
     match &flow.state {
-        FlowState::Pending => {
-            let id = flow.id.clone();
-            flows::save(&state, &flow).await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((LOCATION, format!("/login?flow={id}")))
-                .finish())
-        }
+        FlowState::Pending => Ok(HttpResponse::SeeOther()
+            .insert_header((LOCATION, format!("/login?flow={}", flow.id)))
+            .finish()),
         FlowState::Failed { error, description } => {
             let code = known_error(error);
             Ok(respond::error(

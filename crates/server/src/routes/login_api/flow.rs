@@ -146,11 +146,12 @@ pub async fn identify(
     pending_flow(&state, &req, &id).await?;
     let identifier = checked_identifier(&body.identifier)?;
     let user = state.db.user_by_identifier(&identifier).await?;
-    // Take, change, put back: a concurrent completion cannot be overwritten
+    // Under the flow's lock: a concurrent completion cannot be overwritten
     // by an older copy, so the flow never moves backwards.
-    let mut flow = flows::take(&state, &req, &id).await?;
-    let identified = flow.identify(identifier, user.map(|u| u.id));
-    flows::save(&state, &flow).await?;
+    let (_, identified) = flows::update_pending(&state, &req, &id, |flow| {
+        flow.identify(identifier, user.map(|u| u.id))
+    })
+    .await?;
     identified.map_err(|_| LoginApiError::FlowNotPending)?;
     Ok(json_ok(&IdentifyResponse {
         next: NextStep::Passkey,

@@ -6,6 +6,9 @@
 
 mod clients;
 mod connection;
+mod devices;
+mod events;
+mod factors;
 mod invitations;
 mod keys;
 mod migrations;

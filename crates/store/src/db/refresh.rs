@@ -69,6 +69,7 @@ impl Row {
                 amr,
                 acr,
                 sid: self.sid,
+                fallback_reason: None,
             },
             created_at: UnixTime(self.created_at),
             expires_at: UnixTime(self.expires_at),

@@ -92,13 +92,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_phones (user_id) {
+        user_id -> Text,
+        phone -> Text,
+        verified_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    totp_credentials (user_id) {
+        user_id -> Text,
+        secret_sealed -> Text,
+        last_used_step -> Nullable<BigInt>,
+        created_at -> BigInt,
+        confirmed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        created_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    password_credentials (user_id) {
+        user_id -> Text,
+        hash -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    known_devices (user_id, device_hash) {
+        user_id -> Text,
+        device_hash -> Text,
+        first_seen -> BigInt,
+        last_seen -> BigInt,
+        nudge_dismissed -> Bool,
+        nudge_last_shown -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    auth_events (id) {
+        id -> Text,
+        at -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        flow_id -> Nullable<Text>,
+        method -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        outcome -> Text,
+        device_class -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
     signing_keys,
     refresh_tokens,
     passkeys,
-    invitations
+    invitations,
+    user_phones,
+    totp_credentials,
+    recovery_codes,
+    password_credentials,
+    known_devices,
+    auth_events
 );
 
 /// Every table in this schema, for the parity test and `/readyz`.
@@ -109,4 +179,10 @@ pub const TABLES: &[&str] = &[
     "refresh_tokens",
     "passkeys",
     "invitations",
+    "user_phones",
+    "totp_credentials",
+    "recovery_codes",
+    "password_credentials",
+    "known_devices",
+    "auth_events",
 ];

@@ -1,7 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod clients;
+mod devices;
 mod ephemeral;
+mod events;
+mod factors;
 mod invitations;
 mod keys;
 mod parity;

@@ -33,6 +33,7 @@ async fn seed(db: &Db) -> Grant {
         amr: vec!["hwk".into(), "user".into()],
         acr: Acr::PhishingResistantHardware,
         sid: Some("sid1".into()),
+        fallback_reason: None,
     }
 }
 

@@ -15,9 +15,8 @@
 //!
 //! One hash or verification takes about **20–25 ms of one core and 19 MiB
 //! of memory** (release build, 2-core development machine: 18–24 ms per hash,
-//! 22–28 ms per verification while other builds ran; run `cargo test
-//! --release -p latchkey-fallback measure_argon2id_cost -- --ignored
-//! --nocapture` to measure yours). Call these functions from a
+//! 22–28 ms per verification while other builds ran; run `cargo run
+//! --release -p latchkey-fallback --example argon2_cost` to measure yours). Call these functions from a
 //! blocking thread (`spawn_blocking`), behind a semaphore that caps how many
 //! run at once: N concurrent hashes hold N × 19 MiB.
 //!
@@ -217,24 +216,5 @@ mod tests {
             hi < lo * 3 + Duration::from_millis(50),
             "real {real:?}, dummy {dummy:?}"
         );
-    }
-
-    /// Prints the cost of one argon2id hash; numbers go in the module doc.
-    #[test]
-    #[ignore = "measurement; run in release with --ignored --nocapture"]
-    fn measure_argon2id_cost() {
-        const N: u32 = 20;
-        let phc = hash_password("measure").expect("hash");
-        let start = Instant::now();
-        for _ in 0..N {
-            assert!(verify_password("measure", &phc));
-        }
-        let verify = start.elapsed() / N;
-        let start = Instant::now();
-        for _ in 0..N {
-            hash_password("measure").expect("hash");
-        }
-        let hash = start.elapsed() / N;
-        println!("argon2id m=19456 t=2 p=1: hash {hash:?}, verify {verify:?} per call");
     }
 }

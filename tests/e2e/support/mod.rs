@@ -6,6 +6,8 @@ pub mod clock;
 pub mod fixtures;
 pub mod proxy;
 pub mod rp;
+pub mod sms_mock;
+pub mod smtp;
 
 use std::net::TcpListener;
 
@@ -40,6 +42,8 @@ pub struct TestServer {
     shared: Shared,
     /// `None` on a second node: the first one owns (and drops) the database.
     _db: Option<TestDb>,
+    /// `data_dir` (the dev outbox lives under it), removed with the server.
+    _data_dir: tempfile::TempDir,
 }
 
 /// The stores and issuer of a running server, for a second node that
@@ -68,6 +72,14 @@ pub struct Options {
     /// and ephemeral store (key prefix included) as a running server, as
     /// nodes behind one load balancer are. The first server must outlive it.
     pub share_with: Option<Shared>,
+    /// More configuration variables, applied after the harness's own
+    /// (`LATCHKEY_EMAIL__SMTP_URL`, …; see [`smtp::SmtpServer::env`] and
+    /// [`sms_mock::SmsMock::env`]).
+    pub env: Vec<(&'static str, String)>,
+    /// Run with `dev_mode = false`, for routes that exist only in dev mode.
+    /// The issuer stays `http://localhost:PORT`, which a production start
+    /// would refuse; nothing else differs from a dev-mode test server.
+    pub without_dev_mode: bool,
 }
 
 impl TestServer {
@@ -122,7 +134,10 @@ impl TestServer {
             (None, None) => unreachable!("a first node has its own database"),
         };
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
-        let env = [
+        let data_dir = tempfile::tempdir().unwrap();
+        let data_dir_str = data_dir.path().to_str().unwrap().to_owned();
+        let mut env = vec![
+            ("LATCHKEY_DATA_DIR", data_dir_str.as_str()),
             ("LATCHKEY_ISSUER", issuer.as_str()),
             ("LATCHKEY_DATABASE__URL", db_url.as_str()),
             ("LATCHKEY_DATABASE__CONNECT_TIMEOUT_SECS", "2"),
@@ -133,7 +148,11 @@ impl TestServer {
             ("LATCHKEY_SERVER__WORKERS", "1"),
             ("LATCHKEY_SERVER__SHUTDOWN_TIMEOUT_SECS", "1"),
         ];
-        let config = Config::from_sources(None, &env, Some(true)).expect("test config");
+        env.extend(options.env.iter().map(|(k, v)| (*k, v.as_str())));
+        let mut config = Config::from_sources(None, &env, Some(true)).expect("test config");
+        if options.without_dev_mode {
+            config.dev_mode = false;
+        }
         let mut state = AppState::connect(config).await.expect("connect");
         if let Some(clock) = options.clock {
             state.clock = clock;
@@ -164,6 +183,7 @@ impl TestServer {
             handle,
             shared,
             _db: db,
+            _data_dir: data_dir,
         })
     }
 

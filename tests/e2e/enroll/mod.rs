@@ -9,6 +9,7 @@
 //! so every server-side check runs unchanged.
 
 mod account;
+mod factors;
 mod invite;
 mod races;
 

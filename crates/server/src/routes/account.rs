@@ -35,7 +35,7 @@ pub use super::login_api::CSRF_HEADER;
 const DELETE_LOCK_TTL: Duration = Duration::from_secs(10);
 
 /// The signed-in user and their session, or 401.
-async fn signed_in(
+pub(crate) async fn signed_in(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<(BrowserSession, User), actix_web::Error> {
@@ -63,7 +63,7 @@ async fn signed_in(
 /// The signed-in user, after checking the anti-CSRF header (constant-time;
 /// an empty session token, from a session older than the field, never
 /// matches).
-async fn signed_in_for_change(
+pub(crate) async fn signed_in_for_change(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<(BrowserSession, User), actix_web::Error> {
@@ -181,7 +181,7 @@ pub async fn finish(
         return Err(JsonError::registration_invalid().into());
     }
     let credential = registrations::verify(&state, &req, &ceremony, &body.credential, name).await?;
-    registrations::insert(&state, &credential).await?;
+    registrations::insert(&state, &credential, "account").await?;
     tracing::info!(user = %user.id, credential = %credential.credential_id, "passkey added");
     Ok(registrations::created(&Added {
         credential: PasskeyView::from(&credential),

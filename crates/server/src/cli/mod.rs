@@ -4,6 +4,7 @@
 mod client;
 mod keys;
 mod output;
+mod policy;
 mod serve;
 mod user;
 
@@ -51,6 +52,10 @@ pub enum Command {
     /// Inspect and rotate the token-signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Check the fallback policy, and show what a user would be offered
+    /// when a passkey does not work.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +127,7 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
         Command::Client(cmd) => client::run(cmd, &config, out).await,
         Command::User(cmd) => user::run(cmd, &config, out).await,
         Command::Keys(cmd) => keys::run(cmd, &config, out).await,
+        Command::Policy(cmd) => policy::run(cmd, &config, out).await,
     }
 }
 

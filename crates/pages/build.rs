@@ -11,6 +11,8 @@ use sha2::{Digest as _, Sha256};
 const ASSETS: &[(&str, &str, &str, &str)] = &[
     ("style.css", "style", "css", "STYLE_CSS"),
     ("form_post.js", "form_post", "js", "FORM_POST_JS"),
+    ("nudge.js", "nudge", "js", "NUDGE_JS"),
+    ("login.js", "login", "js", "LOGIN_JS"),
 ];
 
 /// Hex characters of SHA-256 kept in the file name: 64 bits is plenty to

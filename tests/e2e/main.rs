@@ -5,7 +5,9 @@
 
 mod support;
 
+mod delivery;
 mod enroll;
+mod fallback;
 mod faults;
 mod health;
 mod jwks;

@@ -137,9 +137,21 @@ pub struct AuthnResult {
     pub amr: Vec<String>,
     pub acr: Acr,
     pub auth_time: UnixTime,
+    /// Set when a fallback method was used: the classified passkey failure
+    /// that led to it (`no_passkey_on_this_device`, …) or `user_choice`.
+    /// Clients granted the `latchkey_fallback` scope see it in the ID token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 impl AuthnResult {
+    /// The same result, marked as reached through a fallback for `reason`.
+    #[must_use]
+    pub fn with_fallback_reason(mut self, reason: impl Into<String>) -> Self {
+        self.fallback_reason = Some(reason.into());
+        self
+    }
+
     /// Build the result for the methods used, deriving `amr` and `acr` from
     /// the one table above: `amr` is the union of each method's values (plus
     /// `mfa` when more than one factor was used); `acr` is the strongest
@@ -180,6 +192,7 @@ impl AuthnResult {
             amr,
             acr,
             auth_time,
+            fallback_reason: None,
         }
     }
 

@@ -33,9 +33,25 @@ pub struct IdTokenClaims {
     pub sid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_hash: Option<String>,
+    /// Present when the sign-in used a fallback method and the client was
+    /// granted the [`FALLBACK_SCOPE`] scope.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub latchkey_fallback: Option<FallbackClaim>,
     /// Standard user claims granted by scope.
     #[serde(flatten)]
     pub user: Map<String, Value>,
+}
+
+/// The scope that releases the [`FallbackClaim`] in ID tokens.
+pub const FALLBACK_SCOPE: &str = "latchkey_fallback";
+
+/// `latchkey_fallback` claim: this sign-in used a fallback method (the
+/// methods are in `amr`), and why the passkey was not used: a classified
+/// passkey failure (`no_passkey_on_this_device`, `cancelled`, …) or
+/// `user_choice`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FallbackClaim {
+    pub reason: String,
 }
 
 /// Access token claims (RFC 9068 §2.2).
@@ -116,7 +132,14 @@ pub fn user_claims(user: &User, scopes: &[String]) -> Map<String, Value> {
 }
 
 /// The scopes Latchkey knows, with the claims each releases.
-pub const SCOPES: &[&str] = &["openid", "profile", "email", "phone", "offline_access"];
+pub const SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "offline_access",
+    FALLBACK_SCOPE,
+];
 
 /// Every claim Latchkey can put in an ID token or userinfo response.
 pub const CLAIMS: &[&str] = &[
@@ -132,6 +155,7 @@ pub const CLAIMS: &[&str] = &[
     "azp",
     "sid",
     "at_hash",
+    "latchkey_fallback",
     "name",
     "preferred_username",
     "email",

@@ -52,6 +52,10 @@ pub struct Grant {
     pub amr: Vec<String>,
     pub acr: Acr,
     pub sid: Option<String>,
+    /// Why a fallback was used, if one was (`AuthnResult::fallback_reason`);
+    /// not kept with refresh tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 impl Grant {

@@ -26,6 +26,9 @@ pub struct BrowserSession {
     /// before the field existed read it as empty, which never matches.
     #[serde(default)]
     pub csrf: String,
+    /// The fallback that started this session, if any (`AuthnResult`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 /// Why a session cannot answer a request silently.
@@ -54,6 +57,7 @@ impl BrowserSession {
             acr: authn.acr,
             created_at: now,
             csrf: latchkey_core::id::random_hex(16),
+            fallback_reason: authn.fallback_reason.clone(),
         }
     }
 
@@ -66,6 +70,7 @@ impl BrowserSession {
             amr: self.amr.clone(),
             acr: self.acr,
             auth_time: self.auth_time,
+            fallback_reason: self.fallback_reason.clone(),
         }
     }
 

@@ -39,6 +39,20 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/form_post.js"),
     },
+    Asset {
+        name: "nudge.js",
+        file: NUDGE_JS_FILE,
+        url: NUDGE_JS_URL,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/nudge.js"),
+    },
+    Asset {
+        name: "login.js",
+        file: LOGIN_JS_FILE,
+        url: LOGIN_JS_URL,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/login.js"),
+    },
 ];
 
 /// The content and content type of the asset whose hashed file name is

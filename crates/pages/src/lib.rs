@@ -9,8 +9,11 @@
 //! This crate holds data only: no HTTP types, no I/O.
 
 mod assets;
+mod dev_outbox;
+mod fallback_pages;
 mod i18n;
 mod lang;
+mod login;
 mod pages;
 
 #[cfg(test)]
@@ -18,9 +21,17 @@ mod template_lint;
 #[cfg(test)]
 mod tests;
 
-pub use assets::{FORM_POST_JS_URL, STATIC_PREFIX, STYLE_CSS_URL, asset, asset_url};
+pub use dev_outbox::{DevOutboxEntry, DevOutboxPage};
+pub use fallback_pages::{EmailLinkPage, EmailLinkState, NudgePage};
+pub use assets::{
+    FORM_POST_JS_URL, LOGIN_JS_URL, STATIC_PREFIX, STYLE_CSS_URL, asset, asset_url,
+};
 pub use i18n::Messages;
 pub use lang::Lang;
+pub use login::{
+    Feedback, LoginMethod, LoginNotice, LoginOption, LoginPage, LoginView, OptionReason,
+    OptionsView, PasskeyProblem, RefusedView, Refusal, StartView, StepView,
+};
 pub use pages::{
     ErrorKind, ErrorPage, FormPostPage, LogoutConfirmPage, RenderError, SignedOutPage,
 };

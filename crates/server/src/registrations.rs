@@ -299,14 +299,28 @@ pub async fn verify(
     Ok(credential)
 }
 
-/// Store a verified credential; a duplicate id (a concurrent registration
-/// of the same id) is `credential_exists`.
+/// Store a verified credential and record a `passkey_enrolled` event with
+/// where it came from (`invitation`, `account`); a duplicate id (a
+/// concurrent registration of the same id) is `credential_exists`.
 pub async fn insert(
     state: &AppState,
     credential: &PasskeyCredential,
+    source: &'static str,
 ) -> Result<(), actix_web::Error> {
     match state.db.insert_credential(credential).await {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            use latchkey_fallback::repo::{EventKind, Outcome};
+            let event = crate::events::new(state, EventKind::PasskeyEnrolled, Outcome::Ok)
+                .user(&credential.user_id)
+                .method(if credential.backup_eligible {
+                    "passkey_synced"
+                } else {
+                    "passkey_device_bound"
+                })
+                .detail(source);
+            crate::events::record(state, event).await;
+            Ok(())
+        }
         Err(latchkey_core::RepoError::Conflict(_)) => Err(JsonError::credential_exists().into()),
         Err(e) => Err(ApiError::from(e).into()),
     }

@@ -26,6 +26,14 @@ pub struct AppState {
     /// same whether or not an account exists (e.g. stand-in credential ids
     /// for unknown identifiers), stable across nodes and restarts.
     pub privacy_key: [u8; 32],
+    /// Email for the fallback methods: SMTP, the dev outbox, or off
+    /// (`mailer.is_enabled()`).
+    pub mailer: Arc<crate::delivery::Mailer>,
+    /// Text messages for the fallback methods: an HTTP provider, the dev
+    /// log, or off (`sms.is_enabled()`).
+    pub sms: Arc<crate::delivery::SmsSender>,
+    /// The fallback policy: the global default and per-client overrides.
+    pub policy: Arc<latchkey_fallback::policy::Policy>,
 }
 
 /// Why the state could not be built at start.
@@ -41,9 +49,19 @@ pub enum StartError {
     Keys(String),
     #[error("passkeys cannot be configured for this issuer: {0}")]
     Passkeys(String),
+    #[error("{0}")]
+    Delivery(String),
+    #[error("{0}")]
+    Policy(String),
 }
 
 impl AppState {
+    /// The fallback policy that applies to `client_id`.
+    #[must_use]
+    pub fn policy_for(&self, client_id: &str) -> latchkey_fallback::policy::ClientPolicy {
+        self.policy.for_client(client_id)
+    }
+
     /// Connect to the database and the ephemeral store named in `config`,
     /// migrate the database (the signing keys live in it and are loaded
     /// here, so a fresh database must be migrated first) and load the
@@ -72,6 +90,12 @@ impl AppState {
             .map_err(|e| StartError::Keys(e.to_string()))?;
         let lifetimes = config.lifetimes();
         let passkeys = Arc::new(passkey_service(&config)?);
+        let mailer =
+            Arc::new(crate::delivery::Mailer::from_config(&config).map_err(StartError::Delivery)?);
+        let sms = Arc::new(
+            crate::delivery::SmsSender::from_config(&config).map_err(StartError::Delivery)?,
+        );
+        let policy = Arc::new(config.fallback_policy().map_err(StartError::Policy)?);
         let privacy_key = {
             use sha2::Digest as _;
             let mut h = sha2::Sha256::new();
@@ -88,6 +112,9 @@ impl AppState {
             lifetimes,
             passkeys,
             privacy_key,
+            mailer,
+            sms,
+            policy,
         })
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use latchkey_core::{Ephemeral as _, UnixTime, UserRepo as _, UserStatus};
 use latchkey_oidc::authorize::AuthorizationRequest;
-use latchkey_oidc::claims::{
+use latchkey_oidc::claims::{FALLBACK_SCOPE, FallbackClaim, 
     ACCESS_TOKEN_TYP, AccessTokenClaims, IdTokenClaims, at_hash, user_claims,
 };
 use latchkey_oidc::grant::{CodeData, Grant, RedeemedCode};
@@ -39,6 +39,7 @@ pub async fn issue_code(
             amr: session.amr.clone(),
             acr: session.acr,
             sid: Some(session.sid.clone()),
+            fallback_reason: session.fallback_reason.clone(),
         },
         redirect_uri: request.redirect_uri.clone(),
         code_challenge: request.code_challenge.clone(),
@@ -221,6 +222,13 @@ pub async fn mint_for_user(
             azp: client.id.0.clone(),
             sid: grant.sid.clone(),
             at_hash: Some(at_hash(&access, alg)),
+            latchkey_fallback: grant
+                .fallback_reason
+                .as_ref()
+                .filter(|_| grant.has_scope(FALLBACK_SCOPE))
+                .map(|reason| FallbackClaim {
+                    reason: reason.clone(),
+                }),
             user: user_claims(&user, &grant.scopes),
         };
         let signed = state.keys.current().sign(alg, "JWT", &claims, now);

@@ -3,6 +3,7 @@
 
 use latchkey_core::UnixTime;
 use latchkey_passkey::CredentialRepo as _;
+use latchkey_fallback::repo::FactorRepo as _;
 use serde_json::{Value, json};
 
 use super::*;
@@ -125,6 +126,16 @@ fn shape(public_key: &Value) -> Value {
 async fn unknown_identifiers_look_like_accounts(stack: Stack, test: &str) {
     let mut w = world!(stack, test);
     w.s.user("carol").await; // an account without passkeys
+    // Alice has the typical profile (a passkey and a verified email), which
+    // is what an unknown identifier is answered as.
+    let verified = w
+        .s
+        .state
+        .db
+        .mark_email_verified(&w.alice.id, "alice@example.com")
+        .await
+        .unwrap();
+    assert!(verified);
     let mut seen = Vec::new();
     for who in ["alice", "nobody@example.com", "carol"] {
         let mut b = Browser::default();
@@ -163,11 +174,22 @@ async fn unknown_identifiers_look_like_accounts(stack: Stack, test: &str) {
             "identify answers byte for byte alike"
         );
         assert_eq!(shape, &seen[0].1, "options have the same shape");
-        assert_eq!(failure, &seen[0].2, "failures read alike");
+        assert_eq!(failure["reason"], seen[0].2["reason"], "failures read alike");
     }
+    // The fallback options of an unknown identifier are those of a typical
+    // account; they differ only for an account whose enrolled methods
+    // differ (carol has no passkey and no verified email).
+    assert_eq!(seen[1].2, seen[0].2, "unknown reads like alice: {}", seen[1].2);
+    assert_eq!(seen[0].2["reason"], "no_passkey_on_this_device");
+    let steps: Vec<Value> = seen[0].2["next"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["steps"].clone())
+        .collect();
     assert_eq!(
-        seen[0].2,
-        json!({"reason": "no_passkey_on_this_device", "next": []})
+        steps,
+        vec![json!(["passkey_hybrid"]), json!(["email_code"]), json!(["email_link"])]
     );
 }
 
@@ -217,7 +239,19 @@ async fn failures_are_classified(stack: Stack, test: &str) {
             (200, Some(reason)),
             "{report}: {body}"
         );
-        assert_eq!(body["next"], json!([]));
+        // Unidentified: only account-independent options (passkeys), never
+        // a method that depends on what an account has enrolled.
+        let next = body["next"].as_array().expect("next");
+        for option in next {
+            let steps = option["steps"].as_array().expect("steps");
+            assert!(
+                steps.iter().all(|s| {
+                    matches!(s.as_str(), Some("passkey" | "passkey_hybrid" | "security_key"))
+                }),
+                "{report}: {body}"
+            );
+        }
+        assert_eq!(body["decision"]["identify_first"], true, "{body}");
     }
     // Identified as an account with passkeys, a NotAllowedError means
     // "none on this device"; a credential of another account is unknown.

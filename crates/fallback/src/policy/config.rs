@@ -25,10 +25,16 @@ pub struct PolicyConfig {
     pub require_two_factors: bool,
     /// Offer passkey enrollment after a fallback sign-in. Default: `true`.
     pub nudge: bool,
+    /// Days between two passkey invitations on one device (global only).
+    /// Default: 7; 1 to 365.
+    pub nudge_interval_days: u32,
     /// `[fallback.clients.<client_id>]`: per-client overrides.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub clients: BTreeMap<String, ClientPolicyConfig>,
 }
+
+/// The default of `nudge_interval_days`.
+pub const DEFAULT_NUDGE_INTERVAL_DAYS: u32 = 7;
 
 impl Default for PolicyConfig {
     fn default() -> Self {
@@ -41,6 +47,7 @@ impl Default for PolicyConfig {
             combinations: None,
             require_two_factors: false,
             nudge: true,
+            nudge_interval_days: DEFAULT_NUDGE_INTERVAL_DAYS,
             clients: BTreeMap::new(),
         }
     }

@@ -102,10 +102,21 @@ impl Default for ClientPolicy {
 
 /// The validated fallback policy: a global default and resolved per-client
 /// overrides.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
     default: ClientPolicy,
     clients: BTreeMap<String, ClientPolicy>,
+    nudge_interval_days: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            default: ClientPolicy::default(),
+            clients: BTreeMap::new(),
+            nudge_interval_days: config::DEFAULT_NUDGE_INTERVAL_DAYS,
+        }
+    }
 }
 
 impl Policy {
@@ -115,12 +126,23 @@ impl Policy {
     /// The first rule the configuration breaks, naming its key path.
     pub fn from_config(config: &PolicyConfig) -> Result<Self, PolicyError> {
         let default = validate::resolve_global(config)?;
+        let nudge_interval_days = validate::nudge_interval(config.nudge_interval_days)?;
         let mut clients = BTreeMap::new();
         for (id, client) in &config.clients {
             let resolved = validate::resolve_client(id, client, &default)?;
             clients.insert(id.clone(), resolved);
         }
-        Ok(Self { default, clients })
+        Ok(Self {
+            default,
+            clients,
+            nudge_interval_days,
+        })
+    }
+
+    /// Seconds between two passkey invitations on one device.
+    #[must_use]
+    pub fn nudge_interval_secs(&self) -> i64 {
+        i64::from(self.nudge_interval_days) * 86_400
     }
 
     /// The policy for `client_id`: its override when one is configured,

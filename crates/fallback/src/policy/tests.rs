@@ -245,3 +245,19 @@ fn method_names_round_trip() {
     let set: MethodSet = [Totp, EmailCode].into_iter().collect();
     assert_eq!(format!("{set:?}"), "{EmailCode, Totp}");
 }
+
+#[test]
+fn nudge_interval_is_global_and_bounded() {
+    let p = parse("[fallback]\nnudge_interval_days = 30").unwrap();
+    assert_eq!(p.nudge_interval_secs(), 30 * 86_400);
+    assert_eq!(Policy::default().nudge_interval_secs(), 7 * 86_400);
+    for bad in ["0", "366"] {
+        let e = error(&format!("[fallback]\nnudge_interval_days = {bad}"));
+        assert!(e.starts_with("fallback.nudge_interval_days: "), "{e}");
+    }
+    let per_client = toml::from_str::<toml::Table>("nudge_interval_days = 3")
+        .unwrap()
+        .try_into::<ClientPolicyConfig>();
+    let e = per_client.expect_err("global only").to_string();
+    assert!(e.contains("nudge_interval_days"), "{e}");
+}

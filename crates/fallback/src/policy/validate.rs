@@ -18,6 +18,12 @@ pub struct PolicyError {
 /// The rules a `[fallback]` configuration must follow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyErrorKind {
+    /// `nudge_interval_days` out of range.
+    #[error("nudge_interval_days must be 1 to 365 (found {found})")]
+    NudgeInterval {
+        /// The value as written.
+        found: u32,
+    },
     /// `methods = []`: nothing to fall back to.
     #[error("no method enabled; list at least one of: {known}")]
     NoMethods {
@@ -103,6 +109,18 @@ fn err(path: impl Into<String>, kind: PolicyErrorKind) -> PolicyError {
 }
 
 /// The global policy (`[fallback]`).
+/// `nudge_interval_days`: 1 to 365.
+pub(super) fn nudge_interval(days: u32) -> Result<u32, PolicyError> {
+    if (1..=365).contains(&days) {
+        Ok(days)
+    } else {
+        Err(err(
+            "fallback.nudge_interval_days",
+            PolicyErrorKind::NudgeInterval { found: days },
+        ))
+    }
+}
+
 pub(super) fn resolve_global(config: &PolicyConfig) -> Result<ClientPolicy, PolicyError> {
     let methods_path = "fallback.methods";
     let methods = methods(methods_path, &config.methods)?;

@@ -6,6 +6,29 @@ use super::Messages;
 pub(crate) const DE: Messages = Messages {
     brand_name: "Latchkey",
 
+    email_link_title: "Anmeldung fortsetzen",
+    email_link_text: "Wählen Sie Weiter, um die Anmeldung auf diesem Gerät abzuschließen.",
+    email_link_continue: "Weiter",
+    email_link_other_device_title: "Auf dem ursprünglichen Gerät fortfahren",
+    email_link_other_device_text: "Dieser Link wurde in einem anderen Browser oder auf \
+        einem anderen Gerät geöffnet als dem, auf dem Sie sich anmelden. Deshalb meldet er \
+        Sie hier nicht an. Geben Sie auf dem Gerät, auf dem Sie begonnen haben, den Code \
+        aus derselben E-Mail ein.",
+    email_link_invalid_title: "Dieser Link funktioniert nicht mehr",
+    email_link_invalid_text: "Der Link wurde bereits verwendet oder ist älter als 10 \
+        Minuten. Gehen Sie zurück zur Anmeldeseite und fordern Sie einen neuen Code an.",
+
+    nudge_title: "Beim nächsten Mal schneller anmelden",
+    nudge_text: "Erstellen Sie einen Passkey auf diesem Gerät: Sie melden sich mit \
+        Fingerabdruck, Gesicht oder Bildschirmsperre an, und niemand kann ihn abfangen \
+        oder erraten.",
+    nudge_create: "Passkey erstellen",
+    nudge_not_now: "Jetzt nicht",
+    nudge_never: "Auf diesem Gerät nicht mehr fragen",
+    nudge_failed: "Der Passkey wurde nicht erstellt. Sie können jetzt fortfahren und \
+        später in Ihrem Konto einen hinzufügen.",
+    nudge_working: "Folgen Sie den Anweisungen Ihres Browsers oder Geräts.",
+
     error_return_hint: "Bitte kehren Sie zu der Anwendung zurück, von der Sie gekommen sind, \
         und versuchen Sie es erneut.",
     error_code_label: "Fehlercode",
@@ -43,4 +66,148 @@ pub(crate) const DE: Messages = Messages {
     signed_out_title: "Sie haben sich abgemeldet",
     signed_out_text: "Sie haben sich von Latchkey abgemeldet. Sie können dieses Fenster jetzt \
         schließen.",
+
+    login_title: "Bei {client} anmelden",
+    login_intro: "Verwenden Sie Ihren Passkey oder geben Sie Ihre E-Mail-Adresse oder Ihren \
+        Benutzernamen ein.",
+    login_identifier_label: "E-Mail-Adresse oder Benutzername",
+    login_continue: "Weiter",
+    login_or: "oder",
+    login_passkey_button: "Mit Passkey anmelden",
+    login_passkey_working: "Folgen Sie den Anweisungen Ihres Browsers oder Geräts.",
+    login_passkey_trouble: "Etwas ist schiefgelaufen. Versuchen Sie es erneut oder wählen Sie \
+        eine andere Anmeldemöglichkeit.",
+    login_other_ways: "Andere Anmeldemöglichkeiten",
+    login_options_title: "Wählen Sie, wie Sie sich anmelden",
+    login_options_heading: "Anmeldemöglichkeiten",
+    login_signing_in_to: "Sie melden sich bei {client} an.",
+    login_signing_in_as: "Sie melden sich bei {client} als {identifier} an.",
+    login_not_you: "Anderes Konto verwenden",
+    login_identify_more: "Geben Sie Ihre E-Mail-Adresse oder Ihren Benutzernamen ein, um \
+        weitere Anmeldemöglichkeiten zu sehen.",
+    login_needs_passkey_browser: "Dafür brauchen Sie einen Browser, der Passkeys unterstützt, \
+        mit eingeschaltetem JavaScript.",
+    login_cancel: "Abbrechen und zurück zu {client}",
+    login_pair: "{first}, danach {second}",
+
+    login_method_passkey: "Passkey noch einmal versuchen",
+    login_method_passkey_hybrid: "Passkey vom Smartphone oder Tablet verwenden",
+    login_method_security_key: "Sicherheitsschlüssel verwenden",
+    login_method_email_code: "Code per E-Mail senden",
+    login_method_email_link: "Anmeldelink per E-Mail senden",
+    login_method_totp: "Authentifizierungs-App verwenden",
+    login_method_sms_code: "Code per SMS senden",
+    login_method_password: "Passwort eingeben",
+    login_method_recovery_code: "Wiederherstellungscode verwenden",
+    login_factor_email_code: "E-Mail-Code",
+    login_factor_email_link: "E-Mail-Link",
+    login_factor_totp: "Authentifizierungs-App",
+    login_factor_sms_code: "SMS-Code",
+    login_factor_password: "Passwort",
+    login_factor_recovery_code: "Wiederherstellungscode",
+
+    login_problem_no_passkey_on_this_device: "Auf diesem Gerät gibt es keinen Passkey für \
+        dieses Konto.",
+    login_problem_no_passkey_at_all: "Für dieses Konto gibt es noch keinen Passkey.",
+    login_problem_cancelled: "Sie haben die Passkey-Abfrage abgebrochen.",
+    login_problem_timed_out: "Die Passkey-Abfrage wurde geschlossen, weil sie zu lange gedauert \
+        hat.",
+    login_problem_unknown_credential: "Dieser Passkey wurde aus Ihrem Konto entfernt.",
+    login_problem_verification_failed: "Wir konnten diesen Passkey nicht bestätigen.",
+    login_problem_not_supported: "Dieser Browser kann keine Passkeys verwenden.",
+    login_problem_security_error: "Passkeys können auf dieser Seite gerade nicht verwendet \
+        werden.",
+
+    login_reason_retry_passkey: "Ihr Passkey ist weiterhin der schnellste Weg.",
+    login_reason_passkey_on_other_device: "Scannen Sie einen QR-Code mit dem Smartphone oder \
+        Tablet, auf dem Ihr Passkey ist.",
+    login_reason_security_key_registered: "Verwenden Sie den Sicherheitsschlüssel, den Sie \
+        Ihrem Konto hinzugefügt haben.",
+    login_reason_security_key: "Stecken Sie einen Sicherheitsschlüssel mit Ihrem Passkey ein \
+        oder halten Sie ihn an das Gerät.",
+    login_reason_email_verified: "Wir können einen Code oder Link an Ihre E-Mail-Adresse \
+        senden.",
+    login_reason_phone_verified: "Wir können einen Code per SMS an Ihr Telefon senden.",
+    login_reason_authenticator_app: "Geben Sie einen Code aus Ihrer Authentifizierungs-App \
+        ein.",
+    login_reason_recovery_code_last_resort: "Verwenden Sie einen Ihrer gespeicherten \
+        Wiederherstellungscodes, wenn nichts anderes funktioniert.",
+    login_reason_password_enabled: "Geben Sie das Passwort Ihres Kontos ein.",
+    login_reason_mfa_required: "Dieser Dienst verlangt zwei Schritte.",
+    login_reason_two_factors_required: "Ihre Organisation verlangt zwei Schritte.",
+
+    login_notice_passkey_removed: "Ihr Gerät bietet ihn vielleicht trotzdem noch an. Sie \
+        können ihn in den Passkey- oder Passworteinstellungen Ihres Geräts löschen.",
+    login_notice_methods_locked: "Einige Anmeldemöglichkeiten sind nach zu vielen falschen \
+        Versuchen pausiert. In {time} sind sie wieder verfügbar.",
+    login_notice_account_locked: "Die Anmeldung mit Codes und Passwörtern ist nach zu vielen \
+        falschen Versuchen pausiert. Sie können weiterhin einen Passkey verwenden oder es in \
+        {time} erneut versuchen.",
+
+    login_refused_title: "Wir können Sie nicht anmelden",
+    login_refusal_requirement_unmet: "{client} verlangt eine sicherere Anmeldung als die, die \
+        Ihnen hier zur Verfügung stehen, zum Beispiel einen Passkey.",
+    login_refusal_account_locked: "Es gab zu viele falsche Versuche für dieses Konto. Zu Ihrer \
+        Sicherheit ist die Anmeldung pausiert. Versuchen Sie es in {time} erneut.",
+    login_refusal_locked: "Es gab zu viele falsche Versuche. Versuchen Sie es in {time} \
+        erneut.",
+    login_refusal_no_method: "Für dieses Konto gibt es hier keine nutzbare \
+        Anmeldemöglichkeit. Wenden Sie sich an Ihre Administration oder den Support, um wieder \
+        Zugang zu Ihrem Konto zu erhalten.",
+    login_give_up: "Zurück zu {client}",
+    login_try_again: "Erneut versuchen",
+
+    login_step_email_title: "Prüfen Sie Ihre E-Mails",
+    login_step_email_sent: "Wir haben einen Code an Ihre E-Mail-Adresse gesendet. Er ist \
+        {time} lang gültig.",
+    login_step_email_link_sent: "Wir haben einen Anmeldelink an Ihre E-Mail-Adresse gesendet. \
+        Öffnen Sie ihn auf diesem Gerät oder geben Sie hier den Code aus derselben E-Mail ein. \
+        Er ist {time} lang gültig.",
+    login_step_email_link_hint: "Die E-Mail enthält auch einen Link: Wenn Sie ihn auf diesem \
+        Gerät öffnen, werden Sie ebenfalls angemeldet.",
+    login_step_sms_title: "Prüfen Sie Ihr Telefon",
+    login_step_sms_sent: "Wir haben einen Code per SMS an Ihr Telefon gesendet. Er ist {time} \
+        lang gültig.",
+    login_step_not_sent: "Fordern Sie einen Code an, um fortzufahren.",
+    login_step_totp_title: "Code aus Ihrer Authentifizierungs-App eingeben",
+    login_step_totp_text: "Öffnen Sie Ihre Authentifizierungs-App und geben Sie den \
+        6-stelligen Code ein, den sie für dieses Konto anzeigt.",
+    login_step_recovery_title: "Wiederherstellungscode eingeben",
+    login_step_recovery_text: "Geben Sie einen Ihrer gespeicherten Wiederherstellungscodes \
+        ein. Jeder Code funktioniert nur einmal.",
+    login_step_password_title: "Passwort eingeben",
+    login_step_password_text: "Geben Sie das Passwort Ihres Kontos ein, um fortzufahren.",
+    login_step_of: "Schritt {n} von {total}",
+    login_code_label: "6-stelliger Code",
+    login_recovery_label: "Wiederherstellungscode",
+    login_password_label: "Passwort",
+    login_verify: "Bestätigen",
+    login_send_code: "Code senden",
+    login_send_new_code: "Neuen Code senden",
+    login_code_sent: "Wir haben einen neuen Code gesendet. Frühere Codes gelten nicht mehr.",
+    login_choose_another: "Andere Anmeldemöglichkeit wählen",
+
+    login_error_identifier: "Geben Sie Ihre E-Mail-Adresse oder Ihren Benutzernamen ein \
+        (höchstens 254 Zeichen).",
+    login_error_missing_code: "Geben Sie den Code ein.",
+    login_error_missing_password: "Geben Sie Ihr Passwort ein.",
+    login_error_wrong_code: "Dieser Code stimmt nicht.",
+    login_error_wrong_password: "Dieses Passwort stimmt nicht.",
+    login_error_attempts_left_one: "Sie können es mit diesem Code noch einmal versuchen.",
+    login_error_attempts_left_other: "Sie können es mit diesem Code noch {n}-mal versuchen.",
+    login_error_code_expired: "Dieser Code ist abgelaufen oder wurde bereits verwendet. \
+        Fordern Sie einen neuen Code an.",
+    login_error_locked: "Zu viele falsche Versuche. Versuchen Sie es in {time} erneut.",
+    login_error_rate_limited: "Zu viele Versuche aus Ihrem Netzwerk. Versuchen Sie es in \
+        {time} erneut.",
+    login_error_resend_wait: "Sie können in {time} einen neuen Code anfordern.",
+    login_error_not_offered: "Diese Anmeldemöglichkeit ist gerade nicht verfügbar. Wählen Sie \
+        eine andere.",
+
+    login_time_second: "1 Sekunde",
+    login_time_seconds: "{n} Sekunden",
+    login_time_minute: "1 Minute",
+    login_time_minutes: "{n} Minuten",
+    login_time_hour: "1 Stunde",
+    login_time_hours: "{n} Stunden",
 };

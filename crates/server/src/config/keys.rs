@@ -86,6 +86,38 @@ pub(super) const KEYS: &[KeySpec] = &[
     ),
     key("tokens.refresh_reuse_grace_secs", "an integer from 0 to 60"),
     key("session.ttl_secs", "an integer from 300 to 2592000"),
+    secret(
+        "email.smtp_url",
+        "an smtp:// or smtps:// URL like smtps://user:password@smtp.example.com (add ?tls=required to smtp:// for STARTTLS)",
+    ),
+    key("email.smtp_url_file", FILE),
+    key(
+        "email.from",
+        "an email address like login@example.com or \"Example Login <login@example.com>\"",
+    ),
+    key("email.timeout_secs", "an integer from 1 to 300"),
+    key(
+        "email.outbox_dir",
+        "a directory path (only with dev_mode = true and without email.smtp_url)",
+    ),
+    key(
+        "sms.http_url",
+        "an https URL of the provider's send-message endpoint (http only on a loopback host), without credentials",
+    ),
+    key(
+        "sms.account_id",
+        "the provider account id (the HTTP Basic user name), set together with sms.http_url",
+    ),
+    secret(
+        "sms.auth_token",
+        "the provider auth token (the HTTP Basic password), set together with sms.http_url",
+    ),
+    key("sms.auth_token_file", FILE),
+    key(
+        "sms.from",
+        "a phone number in E.164 form like +15551234567, or an alphanumeric sender id of 1 to 11 letters, digits or spaces",
+    ),
+    key("sms.timeout_secs", "an integer from 1 to 120"),
 ];
 
 /// The tables, so `LATCHKEY_SERVER=…` or `server = 1` get a precise message.
@@ -97,6 +129,8 @@ pub(super) const SECTIONS: &[&str] = &[
     "keys",
     "tokens",
     "session",
+    "email",
+    "sms",
 ];
 
 /// The environment variables with our prefix that are not configuration keys:

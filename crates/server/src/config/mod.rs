@@ -13,7 +13,9 @@
 //! and this module in step.
 
 mod checks;
+mod delivery;
 mod error;
+mod fallback;
 mod keys;
 mod raw;
 mod resolve;
@@ -27,6 +29,7 @@ use latchkey_oidc::grant::Lifetimes;
 use serde::{Serialize, Serializer};
 use url::Url;
 
+pub use delivery::{DEV_EMAIL_FROM, EmailConfig, SmsConfig};
 pub use error::{ConfigError, Problem};
 pub use secret::{REDACTED, Secret};
 
@@ -65,6 +68,13 @@ pub struct Config {
     pub tokens: TokensConfig,
     /// Browser sessions.
     pub session: SessionConfig,
+    /// Email delivery (SMTP, or the dev outbox) for the fallback methods.
+    pub email: EmailConfig,
+    /// SMS delivery (an HTTP provider, or the dev log) for the fallback
+    /// methods.
+    pub sms: SmsConfig,
+    /// The fallback policy (`[fallback]`, see `docs/fallback-policy.md`).
+    pub fallback: latchkey_fallback::policy::PolicyConfig,
 }
 
 /// HTTP server settings.

@@ -39,6 +39,13 @@ pub(super) struct RawConfig {
     pub tokens: RawTokens,
     #[serde(default)]
     pub session: RawSession,
+    #[serde(default)]
+    pub email: RawEmail,
+    #[serde(default)]
+    pub sms: RawSms,
+    /// The fallback policy: its own language, checked by
+    /// `latchkey_fallback::policy` (unknown keys there name the rule).
+    pub fallback: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +106,27 @@ pub(super) struct RawSession {
     pub ttl_secs: Option<Value>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEmail {
+    pub smtp_url: Option<Value>,
+    pub smtp_url_file: Option<Value>,
+    pub from: Option<Value>,
+    pub timeout_secs: Option<Value>,
+    pub outbox_dir: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSms {
+    pub http_url: Option<Value>,
+    pub account_id: Option<Value>,
+    pub auth_token: Option<Value>,
+    pub auth_token_file: Option<Value>,
+    pub from: Option<Value>,
+    pub timeout_secs: Option<Value>,
+}
+
 /// One layer's own data, checked before merging so that a typo in the file is
 /// reported even when the environment sets the same misspelt key.
 pub(super) struct Layer<'a> {
@@ -128,7 +156,7 @@ pub(super) fn unknown_keys(layers: &[Layer<'_>]) -> Vec<Problem> {
     let mut problems = Vec::new();
     for layer in layers {
         for (name, value) in &layer.data {
-            if keys::spec(name).is_some() {
+            if keys::spec(name).is_some() || name == "fallback" {
                 continue;
             }
             if !SECTIONS.contains(&name.as_str()) {

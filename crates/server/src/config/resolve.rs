@@ -112,19 +112,19 @@ fn layer_data(provider: &impl Provider) -> Dict {
         .unwrap_or_default()
 }
 
-struct Resolver<'a> {
-    figment: &'a Figment,
-    problems: Vec<Problem>,
+pub(super) struct Resolver<'a> {
+    pub(super) figment: &'a Figment,
+    pub(super) problems: Vec<Problem>,
 }
 
 impl Resolver<'_> {
     /// Where the value of `key` came from.
-    fn origin(&self, key: &str) -> Origin {
+    pub(super) fn origin(&self, key: &str) -> Origin {
         let path: Vec<String> = key.split('.').map(str::to_owned).collect();
         Origin::from_metadata(self.figment.find_metadata(key), &path)
     }
 
-    fn invalid(&mut self, key: &str, detail: &str) {
+    pub(super) fn invalid(&mut self, key: &str, detail: &str) {
         let origin = self.origin(key);
         self.problems.push(Problem::invalid(key, &origin, detail));
     }
@@ -140,7 +140,7 @@ impl Resolver<'_> {
         self.problems.push(Problem::invalid(key, &origin, &detail));
     }
 
-    fn string(&mut self, key: &str, value: Option<Value>) -> Option<String> {
+    pub(super) fn string(&mut self, key: &str, value: Option<Value>) -> Option<String> {
         match value? {
             Value::String(_, s) => Some(s),
             other => {
@@ -150,7 +150,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn path(&mut self, key: &str, value: Option<Value>) -> Option<PathBuf> {
+    pub(super) fn path(&mut self, key: &str, value: Option<Value>) -> Option<PathBuf> {
         self.string(key, value).map(PathBuf::from)
     }
 
@@ -168,7 +168,7 @@ impl Resolver<'_> {
     /// An integer key checked against its range (so "0", "-1", "1.5" and
     /// "many" all get the same message stating the range). `None` when unset
     /// or wrong; a wrong value has been recorded as a problem.
-    fn integer<T: TryFrom<u128>>(
+    pub(super) fn integer<T: TryFrom<u128>>(
         &mut self,
         key: &str,
         value: Option<Value>,
@@ -207,6 +207,9 @@ impl Resolver<'_> {
         let keys = self.keys(raw.keys, dev_mode);
         let tokens = self.tokens(raw.tokens);
         let session = self.session(raw.session);
+        let email = self.email(raw.email, dev_mode);
+        let sms = self.sms(raw.sms, dev_mode);
+        let fallback = self.fallback(raw.fallback);
         Some(Config {
             issuer: issuer?,
             dev_mode,
@@ -218,7 +221,38 @@ impl Resolver<'_> {
             keys,
             tokens,
             session,
+            email,
+            sms,
+            fallback,
         })
+    }
+
+    /// `[fallback]`: parsed by the policy's own types and validated now, so
+    /// a broken rule stops the start with its path named.
+    fn fallback(&mut self, raw: Option<Value>) -> latchkey_fallback::policy::PolicyConfig {
+        use latchkey_fallback::policy::{Policy, PolicyConfig};
+        let Some(value) = raw else {
+            return PolicyConfig::default();
+        };
+        let config = match value.deserialize::<PolicyConfig>() {
+            Ok(c) => c,
+            Err(e) => {
+                let origin = self.origin("fallback");
+                self.problems.push(Problem::new(
+                    Some("fallback"),
+                    format!("invalid fallback policy {origin}: {e}"),
+                ));
+                return PolicyConfig::default();
+            }
+        };
+        if let Err(e) = Policy::from_config(&config) {
+            let origin = self.origin("fallback");
+            self.problems.push(Problem::new(
+                Some("fallback"),
+                format!("invalid fallback policy {origin}: {e}"),
+            ));
+        }
+        config
     }
 
     fn issuer(&mut self, raw: &str, dev_mode: bool) -> Option<Url> {
@@ -413,7 +447,7 @@ impl Resolver<'_> {
     /// was meant is a guess). Across layers the pair acts as one setting, so
     /// `LATCHKEY_DATABASE__URL_FILE` overrides `database.url` from the TOML
     /// file, as every other environment variable overrides the file.
-    fn secret(
+    pub(super) fn secret(
         &mut self,
         key: &str,
         file_key: &str,

@@ -117,7 +117,7 @@ pub async fn finish(
     if redeemed.as_ref() != Some(&user.id) {
         return Err(invalid().into());
     }
-    if let Err(e) = registrations::insert(&state, &credential).await {
+    if let Err(e) = registrations::insert(&state, &credential, "invitation").await {
         // The link was redeemed for a passkey that could not be stored:
         // give it back, so only a completed enrollment uses it up.
         if let Err(undo) = state

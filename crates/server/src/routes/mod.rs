@@ -1,11 +1,14 @@
 //! HTTP routes, one module per concern.
 
 pub mod account;
+pub mod account_factors;
 pub mod assets;
+pub mod dev_outbox;
 pub mod authorize;
 mod bearer;
 pub mod discovery;
 pub mod enroll;
+pub mod fallback_pages;
 pub mod health;
 pub mod jwks;
 pub mod login_api;

@@ -241,7 +241,14 @@ async fn refresh_token(
 
 /// Scopes that only make sense for a user, never for a client acting as
 /// itself.
-const USER_ONLY_SCOPES: &[&str] = &["openid", "offline_access", "profile", "email", "phone"];
+const USER_ONLY_SCOPES: &[&str] = &[
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "phone",
+    latchkey_oidc::claims::FALLBACK_SCOPE,
+];
 
 fn client_credentials(
     state: &AppState,

@@ -70,8 +70,14 @@ fn example_keys(text: &str) -> BTreeSet<String> {
     let mut table = String::new();
     for line in text.lines() {
         let line = line.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+        let uncommented = line.strip_prefix('#').unwrap_or(line).trim();
+        if let Some(name) = uncommented.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             table = name.trim().to_owned();
+            continue;
+        }
+        // `[fallback]` is the policy language (docs/fallback-policy.md), not
+        // a table of keys of this reference.
+        if table == "fallback" || table.starts_with("fallback.") {
             continue;
         }
         let candidate = line.strip_prefix('#').unwrap_or(line).trim();
@@ -1062,4 +1068,21 @@ fn config_check_output_shows_the_lifetimes() {
     let reloaded = load(Some(&lifetimes.to_string()), &[], Some(true)).unwrap();
     assert_eq!(reloaded.tokens, c.tokens);
     assert_eq!(reloaded.session, c.session);
+}
+
+#[test]
+fn fallback_policy_is_validated_with_the_rule_named() {
+    let ok = "[fallback]\nmethods = [\"email_code\", \"totp\"]\nnudge_interval_days = 3\n\
+              [fallback.clients.web]\nmethods = [\"totp\"]\n";
+    let config = load(Some(ok), &[], Some(true)).unwrap();
+    let policy = config.fallback_policy().unwrap();
+    assert_eq!(policy.nudge_interval_secs(), 3 * 86_400);
+    assert!(!policy.for_client("web").allows(latchkey_fallback::policy::FallbackMethod::EmailCode));
+    let bad = "[fallback.clients.web]\nmethods = [\"totp\", \"sms\"]\n";
+    let e = err(load(Some(bad), &[], Some(true)));
+    assert!(e.contains("fallback.clients.web.methods[1]"), "{e}");
+    assert!(e.contains(TOML_PATH), "names the file: {e}");
+    let unknown = "[fallback]\nnudges = true\n";
+    let e = err(load(Some(unknown), &[], Some(true)));
+    assert!(e.contains("nudges"), "{e}");
 }

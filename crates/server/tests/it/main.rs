@@ -2,6 +2,8 @@
 
 mod cli;
 mod config;
+mod delivery_config;
 mod invite_cli;
 mod keys_cli;
+mod policy_cli;
 mod support;

@@ -8,8 +8,13 @@ use latchkey_passkey::{
 };
 use serde::{Deserialize, Serialize};
 
+use latchkey_fallback::engine::Decision;
+use latchkey_fallback::repo::{EventKind, Outcome};
+
 use super::{LoginApiError, NextOption, json_ok, nobody, pending_flow};
 use crate::error::ApiError;
+use crate::fallback::{self, progress::DeviceReport};
+use crate::events;
 use crate::state::AppState;
 
 /// `POST /api/login/flows/{id}/passkey/failure` body: what the page saw
@@ -38,8 +43,11 @@ pub struct FailureReport {
 pub struct FailureResponse {
     /// Why it failed, for the page's wording (`PasskeyFailure`, snake_case).
     pub reason: PasskeyFailure,
-    /// What to offer next, best first (empty until the fallback engine).
+    /// What to offer next, best first (the options of `decision`).
     pub next: Vec<NextOption>,
+    /// The fallback engine's full decision (options, notices, skipped
+    /// methods, or a refusal), as `POST …/fallback/options` answers.
+    pub decision: Decision,
 }
 
 /// `POST /api/login/flows/{id}/passkey/failure` [`FailureReport`] → `200`
@@ -110,9 +118,23 @@ pub async fn failure(
         dom_exception = report.dom_exception.as_deref().unwrap_or("-"),
         "passkey failure reported by the browser"
     );
+    events::record(
+        &state,
+        events::for_flow(&state, &req, &flow, EventKind::PasskeyFailed, Outcome::Failed)
+            .reason(reason.as_str())
+            .detail(format!("client:{}", report.dom_exception.as_deref().unwrap_or("none"))),
+    )
+    .await;
+    let device = DeviceReport {
+        platform_authenticator_available: report.platform_authenticator_available,
+        conditional_mediation_available: report.conditional_mediation_available,
+        hybrid_available: report.hybrid_available,
+    };
+    let decision = fallback::report(&state, &req, &flow.id, Some(reason), device).await?;
     Ok(json_ok(&FailureResponse {
         reason,
-        next: Vec::new(),
+        next: NextOption::of(&decision),
+        decision,
     }))
 }
 

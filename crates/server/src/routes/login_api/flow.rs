@@ -145,21 +145,34 @@ pub async fn identify(
 ) -> Result<HttpResponse, LoginApiError> {
     pending_flow(&state, &req, &id).await?;
     let identifier = checked_identifier(&body.identifier)?;
-    let user = state.db.user_by_identifier(&identifier).await?;
-    // Under the flow's lock: a concurrent completion cannot be overwritten
-    // by an older copy, so the flow never moves backwards.
-    let (_, identified) = flows::update_pending(&state, &req, &id, |flow| {
-        flow.identify(identifier, user.map(|u| u.id))
-    })
-    .await?;
-    identified.map_err(|_| LoginApiError::FlowNotPending)?;
+    record_identifier(&state, &req, &id, identifier).await?;
     Ok(json_ok(&IdentifyResponse {
         next: NextStep::Passkey,
     }))
 }
 
+/// Record a checked identifier (see [`checked_identifier`]) on the pending
+/// flow `id`, with the account it names if any: one lookup and one write
+/// whether or not an account matches. Shared with the hosted sign-in
+/// page's form (`routes::login_page`).
+pub(crate) async fn record_identifier(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    identifier: String,
+) -> Result<(), LoginApiError> {
+    let user = state.db.user_by_identifier(&identifier).await?;
+    // Under the flow's lock: a concurrent completion cannot be overwritten
+    // by an older copy, so the flow never moves backwards.
+    let (_, identified) = flows::update_pending(state, req, id, |flow| {
+        flow.identify(identifier, user.map(|u| u.id))
+    })
+    .await?;
+    identified.map_err(|_| LoginApiError::FlowNotPending)
+}
+
 /// Trim and check an identifier; the rules do not depend on any account.
-fn checked_identifier(raw: &str) -> Result<String, ApiError> {
+pub(crate) fn checked_identifier(raw: &str) -> Result<String, ApiError> {
     let trimmed = raw.trim();
     let chars = trimmed.chars().count();
     if chars == 0 || chars > MAX_IDENTIFIER_CHARS || trimmed.chars().any(char::is_control) {

@@ -30,6 +30,7 @@
 //! `Cache-Control: no-store`.
 
 pub mod failure;
+pub mod fallback;
 pub mod flow;
 pub mod passkey;
 mod stand_in;
@@ -55,17 +56,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(flow::identify)
         .service(passkey::options)
         .service(passkey::verify)
-        .service(failure::failure);
+        .service(failure::failure)
+        .service(fallback::options)
+        .service(fallback::choose)
+        .service(fallback::send)
+        .service(fallback::verify)
+        .service(fallback::give_up);
 }
 
-/// One way forward after a failure, best first. The fallback engine fills
-/// the list; until it exists the list is empty.
+/// One way forward after a failure, best first, as the fallback engine
+/// offers it (the full decision is at `POST …/fallback/options`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NextOption {
-    /// The method to offer (`passkey`, `email_code`, …).
-    pub method: String,
+    /// The steps of the option (`passkey`, `email_code`, `email_code` +
+    /// `totp`, …); choose it with `POST …/fallback/choose`.
+    pub steps: Vec<String>,
     /// Why it is offered, for the page's wording.
     pub reason: String,
+    /// The `acr` it reaches.
+    pub acr: String,
+}
+
+impl NextOption {
+    /// The options of an engine decision.
+    #[must_use]
+    pub fn of(decision: &latchkey_fallback::engine::Decision) -> Vec<Self> {
+        decision
+            .options()
+            .iter()
+            .map(|o| Self {
+                steps: o.steps.iter().map(|s| s.as_str().to_owned()).collect(),
+                reason: o.reason.code().to_owned(),
+                acr: o.acr.as_str().to_owned(),
+            })
+            .collect()
+    }
 }
 
 /// What a login-flow route answers when it cannot do what was asked.
@@ -82,7 +107,19 @@ pub enum LoginApiError {
     CeremonyNotFound,
     /// `400 passkey_failed`: the assertion was refused, with the reason the
     /// user sees and what to offer next.
-    PasskeyFailed(PasskeyFailure),
+    PasskeyFailed(PasskeyFailure, Vec<NextOption>),
+    /// `400 method_not_offered`: the method is not among the options the
+    /// engine offers now, or not the chosen option's next step.
+    MethodNotOffered,
+    /// `400 invalid_code`: wrong code (`attempts_left` for sent codes).
+    InvalidCode { attempts_left: Option<u64> },
+    /// `400 code_expired`: the code expired, was used or ran out of
+    /// guesses; send a new one.
+    CodeExpired,
+    /// `429 locked`: too many wrong guesses; `retry_after_secs`.
+    Locked { retry_after_secs: i64 },
+    /// `429 rate_limited`: too many requests; `retry_after_secs`.
+    RateLimited { retry_after_secs: i64 },
     /// Anything else, rendered as the app's usual error JSON.
     Api(ApiError),
 }
@@ -107,6 +144,13 @@ pub struct LoginApiErrorBody {
     /// For `passkey_failed`: what to offer next.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<Vec<NextOption>>,
+    /// For `invalid_code`: how many more guesses the code allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u64>,
+    /// For `locked` and `rate_limited`: when to try again (also in
+    /// `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<i64>,
 }
 
 impl LoginApiError {
@@ -116,7 +160,12 @@ impl LoginApiError {
             Self::FlowNotFound => "flow_not_found",
             Self::FlowNotPending => "flow_not_pending",
             Self::CeremonyNotFound => "ceremony_not_found",
-            Self::PasskeyFailed(_) => "passkey_failed",
+            Self::PasskeyFailed(..) => "passkey_failed",
+            Self::MethodNotOffered => "method_not_offered",
+            Self::InvalidCode { .. } => "invalid_code",
+            Self::CodeExpired => "code_expired",
+            Self::Locked { .. } => "locked",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Api(_) => "api",
         }
     }
@@ -127,7 +176,12 @@ impl LoginApiError {
             Self::FlowNotFound => "This sign-in has expired or does not exist in this browser.",
             Self::FlowNotPending => "This sign-in is already finished.",
             Self::CeremonyNotFound => "The passkey request has expired or was already used.",
-            Self::PasskeyFailed(_) => "The passkey sign-in did not succeed.",
+            Self::PasskeyFailed(..) => "The passkey sign-in did not succeed.",
+            Self::MethodNotOffered => "That way of signing in is not available at this step.",
+            Self::InvalidCode { .. } => "That code is not right.",
+            Self::CodeExpired => "That code has expired or was already used. Ask for a new one.",
+            Self::Locked { .. } => "Too many wrong attempts. Try again later.",
+            Self::RateLimited { .. } => "Too many requests. Try again later.",
             Self::Api(_) => "",
         }
     }
@@ -139,7 +193,12 @@ impl ResponseError for LoginApiError {
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::FlowNotFound => StatusCode::NOT_FOUND,
             Self::FlowNotPending => StatusCode::CONFLICT,
-            Self::CeremonyNotFound | Self::PasskeyFailed(_) => StatusCode::BAD_REQUEST,
+            Self::CeremonyNotFound
+            | Self::PasskeyFailed(..)
+            | Self::MethodNotOffered
+            | Self::InvalidCode { .. }
+            | Self::CodeExpired => StatusCode::BAD_REQUEST,
+            Self::Locked { .. } | Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Api(e) => e.status_code(),
         }
     }
@@ -149,16 +208,32 @@ impl ResponseError for LoginApiError {
             return e.error_response();
         }
         let (reason, next) = match self {
-            Self::PasskeyFailed(r) => (Some(*r), Some(Vec::new())),
+            Self::PasskeyFailed(r, next) => (Some(*r), Some(next.clone())),
             _ => (None, None),
+        };
+        let attempts_left = match self {
+            Self::InvalidCode { attempts_left } => *attempts_left,
+            _ => None,
+        };
+        let retry_after_secs = match self {
+            Self::Locked { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         };
         let body = LoginApiErrorBody {
             error: self.code(),
             error_description: self.description(),
             reason,
             next,
+            attempts_left,
+            retry_after_secs,
         };
-        let mut res = HttpResponse::build(self.status_code()).json(body);
+        let mut res = HttpResponse::build(self.status_code());
+        if let Some(secs) = retry_after_secs {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        let mut res = res.json(body);
         no_store(&mut res);
         res
     }
@@ -194,7 +269,7 @@ fn nobody() -> latchkey_core::UserId {
 }
 
 /// Responses carry the CSRF token or a sign-in's outcome: never cache them.
-fn no_store(res: &mut HttpResponse) {
+pub(crate) fn no_store(res: &mut HttpResponse) {
     res.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.headers_mut()
@@ -208,14 +283,21 @@ fn json_ok(body: &impl Serialize) -> HttpResponse {
     res
 }
 
-/// The flow for a state-changing call: this browser's, live, the CSRF
-/// header matching, and still pending (in that order, so that nothing about
-/// a flow is revealed to a request that could not use it).
+/// The flow for a state-changing call: within the per-IP budget of
+/// login-flow calls, this browser's, live, the CSRF header matching, and
+/// still pending (in that order, so that nothing about a flow is revealed
+/// to a request that could not use it).
 async fn pending_flow(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
 ) -> Result<LoginFlow, LoginApiError> {
+    let ip = crate::fallback::send::client_ip(req);
+    if let crate::limits::Verdict::Limited { retry_after_secs } =
+        crate::limits::check(state, crate::limits::IP_FLOW_CALLS, &ip).await?
+    {
+        return Err(LoginApiError::RateLimited { retry_after_secs });
+    }
     let flow = flows::load(state, req, id).await?;
     let presented = req
         .headers()

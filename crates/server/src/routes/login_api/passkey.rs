@@ -10,10 +10,12 @@ use latchkey_passkey::webauthn::{PublicKeyCredential, RequestChallengeResponse};
 use latchkey_passkey::{CeremonyError, CredentialRepo as _, Mediation, PasskeyFailure};
 use serde::{Deserialize, Serialize};
 
-use super::{LoginApiError, json_ok, no_store, nobody, pending_flow, stand_in};
+use latchkey_fallback::repo::{EventKind, Outcome};
+
+use super::{LoginApiError, NextOption, json_ok, no_store, nobody, pending_flow, stand_in};
 use crate::ceremonies::{self, Expecting};
 use crate::error::ApiError;
-use crate::flows;
+use crate::{events, flows};
 use crate::state::AppState;
 
 fn default_mediation() -> Mediation {
@@ -164,8 +166,33 @@ pub async fn verify(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, LoginApiError> {
     let flow = pending_flow(&state, &req, &id).await?;
+    let event = |kind, outcome| events::for_flow(&state, &req, &flow, kind, outcome);
+    events::record(&state, event(EventKind::PasskeyAttempt, Outcome::Info)).await;
+    match verify_assertion(&req, &flow, &body, &state).await {
+        Err(LoginApiError::PasskeyFailed(reason, _)) => {
+            events::record(
+                &state,
+                event(EventKind::PasskeyFailed, Outcome::Failed).reason(reason.as_str()),
+            )
+            .await;
+            let device = crate::fallback::progress::DeviceReport::default();
+            let decision =
+                crate::fallback::report(&state, &req, &flow.id, Some(reason), device).await?;
+            Err(LoginApiError::PasskeyFailed(reason, NextOption::of(&decision)))
+        }
+        other => other,
+    }
+}
+
+async fn verify_assertion(
+    req: &HttpRequest,
+    flow: &LoginFlow,
+    body: &VerifyRequest,
+    state: &AppState,
+) -> Result<HttpResponse, LoginApiError> {
+    let req = req.clone();
     check_envelope(&body.credential)?;
-    let Some(ceremony) = ceremonies::take(&state, &body.ceremony_id).await? else {
+    let Some(ceremony) = ceremonies::take(state, &body.ceremony_id).await? else {
         return Err(LoginApiError::CeremonyNotFound);
     };
     if ceremony.flow_id != flow.id {
@@ -185,7 +212,7 @@ pub async fn verify(
             %detail,
             "passkey assertion rejected"
         );
-        LoginApiError::PasskeyFailed(reason)
+        LoginApiError::PasskeyFailed(reason, Vec::new())
     };
     let response = &body.credential;
     let presented = state
@@ -239,7 +266,18 @@ pub async fn verify(
         }
         Err(e) => return Err(e.into()),
     }
-    let done = flows::complete(&state, &req, &flow.id, outcome.authn_result(now)).await?;
+    let subject = credential.user_id.clone();
+    let done = flows::complete(state, &req, &flow.id, outcome.authn_result(now)).await?;
+    if done.session_cookie.is_some() {
+        crate::fallback::nudge::touch(state, &req, &subject).await?;
+    }
+    events::record(
+        state,
+        events::for_flow(state, &req, flow, EventKind::PasskeySucceeded, Outcome::Ok)
+            .user(&subject)
+            .method(if credential.backup_eligible { "passkey_synced" } else { "passkey_device_bound" }),
+    )
+    .await;
     tracing::info!(
         event = "passkey_verified",
         flow_id = %flow.id,

@@ -116,6 +116,22 @@ async fn add_rename_and_delete_passkeys(stack: Stack, test: &str) {
     assert!(!body["message"].as_str().unwrap().is_empty());
     assert_eq!(stored(&server, &alice).await, 1);
 
+    // With a verified email the user can still sign in without passkeys
+    // (by an emailed code), so the last passkey may go.
+    use latchkey_fallback::repo::FactorRepo as _;
+    let email = alice.email.clone().unwrap();
+    assert!(server.state.db.mark_email_verified(&alice.id, &email).await.unwrap());
+    let (status, body) = page
+        .call(
+            Method::DELETE,
+            &format!("/api/account/passkeys/{first}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted_credential_ids"], json!([]));
+    assert_eq!(stored(&server, &alice).await, 0);
+
     // Deleted already, unknown, malformed: 404, 404, 400.
     for (id, want) in [
         (second.clone(), StatusCode::NOT_FOUND),

@@ -43,7 +43,7 @@ pub(crate) async fn signed_in(
         JsonError::new(
             StatusCode::UNAUTHORIZED,
             "login_required",
-            "Please sign in to manage your passkeys.",
+            "Please sign in to manage your account.",
         )
     };
     let session = session::current(state, req)
@@ -303,12 +303,14 @@ async fn delete_unless_last(
     if all.len() == before {
         return Err(not_found().into());
     }
-    if !leaves_a_sign_in_method(all.len()) {
+    if !leaves_a_sign_in_method(all.len())
+        && !super::account_factors::guard::has_fallback_way_in(state, user).await?
+    {
         return Err(JsonError::new(
             StatusCode::CONFLICT,
             "last_sign_in_method",
-            "This is your only passkey, and passkeys are your only way to sign in. \
-             Add another passkey before deleting this one.",
+            "This is your only passkey, and you have no other way to sign in. \
+             Add another passkey, or verify your email, before deleting this one.",
         )
         .into());
     }

@@ -112,6 +112,14 @@ impl WaysIn {
     }
 }
 
+/// Whether the user can sign in without any passkey (a fallback factor is
+/// set up, verified and enabled): what passkey deletion asks before
+/// removing the last passkey. Call under the account lock.
+pub(crate) async fn has_fallback_way_in(state: &AppState, user: &User) -> Result<bool, ApiError> {
+    let w = WaysIn::of(state, user).await?;
+    Ok(w.email || w.phone || w.totp || w.recovery_codes || w.password)
+}
+
 /// 409 `last_sign_in_method` if `factor` is the user's last way in (a
 /// factor that is not a way in, like an unverified phone, can always go).
 /// Call under the [`AccountLock`].

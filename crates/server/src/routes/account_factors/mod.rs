@@ -15,7 +15,7 @@
 
 mod code;
 mod email;
-mod guard;
+pub(crate) mod guard;
 mod overview;
 mod password;
 mod phone;

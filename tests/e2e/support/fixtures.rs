@@ -68,3 +68,108 @@ pub fn confidential() -> NewClient {
         ..NewClient::default()
     }
 }
+
+/// Fallback factors seeded straight into the database, the way an account
+/// API would leave them (none of these go through HTTP).
+impl TestServer {
+    /// Mark the user's email verified.
+    pub async fn verify_email(&self, user: &User) {
+        use latchkey_fallback::repo::FactorRepo as _;
+        let email = user.email.as_deref().expect("the user has an email");
+        let db = &self.state.db;
+        assert!(db.mark_email_verified(&user.id, email).await.unwrap());
+    }
+
+    /// Give the user a verified phone number (E.164).
+    pub async fn verified_phone(&self, user: &User, phone: &str) {
+        use latchkey_fallback::repo::FactorRepo as _;
+        let now = self.state.clock.now();
+        self.state.db.set_phone(&user.id, phone, now).await.unwrap();
+        let db = &self.state.db;
+        assert!(db.verify_phone(&user.id, phone, now).await.unwrap());
+    }
+
+    /// Give the user a confirmed authenticator app; returns its secret.
+    pub async fn confirmed_totp(
+        &self,
+        user: &User,
+    ) -> latchkey_fallback::factors::totp::TotpSecret {
+        use latchkey_fallback::repo::FactorRepo as _;
+        use latchkey_server::fallback::check::{totp_seal_id, totp_seal_key};
+        let secret = latchkey_fallback::factors::totp::TotpSecret::generate();
+        let sealed = latchkey_oidc::keys::seal(
+            &totp_seal_key(&self.state),
+            &totp_seal_id(&user.id),
+            secret.as_bytes(),
+        )
+        .unwrap();
+        let now = self.state.clock.now();
+        self.state
+            .db
+            .put_totp(&user.id, &sealed, now)
+            .await
+            .unwrap();
+        // Confirmed with a step long past, so every current code is fresh.
+        let db = &self.state.db;
+        assert!(db.confirm_totp(&user.id, &sealed, 1, now).await.unwrap());
+        secret
+    }
+
+    /// Give the user a fresh set of recovery codes; returns them as shown.
+    pub async fn recovery_codes(&self, user: &User) -> Vec<String> {
+        use latchkey_fallback::repo::FactorRepo as _;
+        let codes = latchkey_fallback::factors::recovery::RecoveryCodes::generate();
+        let hashes = codes.hash_all().unwrap();
+        let now = self.state.clock.now();
+        let db = &self.state.db;
+        db.replace_recovery_codes(&user.id, hashes, now)
+            .await
+            .unwrap();
+        codes
+            .codes()
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect()
+    }
+
+    /// Give the user a password (argon2id).
+    pub async fn password(&self, user: &User, password: &str) {
+        use latchkey_fallback::repo::FactorRepo as _;
+        let hash = latchkey_fallback::factors::password::hash_password(password).unwrap();
+        let now = self.state.clock.now();
+        self.state
+            .db
+            .set_password(&user.id, &hash, now)
+            .await
+            .unwrap();
+    }
+
+    /// Another node on this server's stores (as [`super::Options::share_with`])
+    /// that runs with the fallback policy `policy`: the harness configures
+    /// servers through environment variables, which cannot spell the
+    /// policy's lists. The first server must outlive it.
+    pub fn node_with_policy(&self, policy: latchkey_fallback::policy::PolicyConfig) -> TestServer {
+        let mut state = self.state.clone();
+        let mut config = (*state.config).clone();
+        config.fallback = policy;
+        state.policy = std::sync::Arc::new(config.fallback_policy().unwrap());
+        state.config = std::sync::Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let bound = latchkey_server::serve::bind(state.clone(), listener).unwrap();
+        let handle = bound.handle.clone();
+        actix_web::rt::spawn(bound.server);
+        TestServer {
+            base,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            state,
+            handle,
+            shared: self.sharing(),
+            _db: None,
+            _data_dir: tempfile::tempdir().unwrap(),
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod fallback;
 mod faults;
 mod health;
 mod jwks;
+mod login_page;
 mod oidc;
 mod openapi;
 mod pages;

@@ -37,13 +37,17 @@ impl EmailLinkPage {
         let m = self.lang.messages();
         let (title, text) = match self.state {
             EmailLinkState::Usable => (m.email_link_title, m.email_link_text),
-            EmailLinkState::OtherDevice => {
-                (m.email_link_other_device_title, m.email_link_other_device_text)
-            }
+            EmailLinkState::OtherDevice => (
+                m.email_link_other_device_title,
+                m.email_link_other_device_text,
+            ),
             EmailLinkState::Invalid => (m.email_link_invalid_title, m.email_link_invalid_text),
         };
         let page = Self {
-            token: self.token.clone().filter(|_| self.state == EmailLinkState::Usable),
+            token: self
+                .token
+                .clone()
+                .filter(|_| self.state == EmailLinkState::Usable),
             ..self.clone()
         };
         Ok(EmailLinkHtml {
@@ -131,7 +135,9 @@ mod tests {
             }
             .render()?;
             assert!(usable.contains("action=\"/login/email-link\""));
-            assert!(usable.contains("value=\"tok&#60;en&#62;\"") || usable.contains("tok&lt;en&gt;"));
+            assert!(
+                usable.contains("value=\"tok&#60;en&#62;\"") || usable.contains("tok&lt;en&gt;")
+            );
             for state in [EmailLinkState::OtherDevice, EmailLinkState::Invalid] {
                 let html = EmailLinkPage {
                     lang,
@@ -139,7 +145,10 @@ mod tests {
                     token: Some("secret".into()),
                 }
                 .render()?;
-                assert!(!html.contains("<form"), "{state:?} must not offer a sign-in");
+                assert!(
+                    !html.contains("<form"),
+                    "{state:?} must not offer a sign-in"
+                );
                 assert!(!html.contains("secret"));
             }
         }
@@ -156,7 +165,10 @@ mod tests {
         .render()?;
         assert!(html.contains("value=\"not_now\""));
         assert!(html.contains("value=\"never\""));
-        assert!(html.contains("id=\"nudge-create\" hidden"), "create needs script");
+        assert!(
+            html.contains("id=\"nudge-create\" hidden"),
+            "create needs script"
+        );
         assert!(html.contains(NUDGE_JS_URL));
         Ok(())
     }

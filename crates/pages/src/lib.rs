@@ -21,16 +21,14 @@ mod template_lint;
 #[cfg(test)]
 mod tests;
 
+pub use assets::{FORM_POST_JS_URL, LOGIN_JS_URL, STATIC_PREFIX, STYLE_CSS_URL, asset, asset_url};
 pub use dev_outbox::{DevOutboxEntry, DevOutboxPage};
 pub use fallback_pages::{EmailLinkPage, EmailLinkState, NudgePage};
-pub use assets::{
-    FORM_POST_JS_URL, LOGIN_JS_URL, STATIC_PREFIX, STYLE_CSS_URL, asset, asset_url,
-};
 pub use i18n::Messages;
 pub use lang::Lang;
 pub use login::{
     Feedback, LoginMethod, LoginNotice, LoginOption, LoginPage, LoginView, OptionReason,
-    OptionsView, PasskeyProblem, RefusedView, Refusal, StartView, StepView,
+    OptionsView, PasskeyProblem, Refusal, RefusedView, StartView, StepView,
 };
 pub use pages::{
     ErrorKind, ErrorPage, FormPostPage, LogoutConfirmPage, RenderError, SignedOutPage,

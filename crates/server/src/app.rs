@@ -63,6 +63,7 @@ pub fn app(
         .service(routes::account::remove)
         .configure(routes::account_factors::configure)
         .configure(routes::login_api::configure)
+        .configure(routes::login_page::configure)
         .service(routes::fallback_pages::email_link)
         .service(routes::fallback_pages::use_email_link)
         .service(routes::fallback_pages::nudge_page)

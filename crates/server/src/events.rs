@@ -58,11 +58,7 @@ pub async fn record(state: &AppState, event: NewEvent) {
 /// storing a fingerprint.
 #[must_use]
 pub fn device_class(req: &HttpRequest) -> &'static str {
-    let Some(ua) = req
-        .headers()
-        .get(USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(ua) = req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()) else {
         return "unknown";
     };
     let ua = ua.to_ascii_lowercase();
@@ -70,7 +66,11 @@ pub fn device_class(req: &HttpRequest) -> &'static str {
         "tablet"
     } else if ua.contains("mobile") || ua.contains("iphone") || ua.contains("android") {
         "mobile"
-    } else if ua.contains("windows") || ua.contains("macintosh") || ua.contains("x11") || ua.contains("linux") {
+    } else if ua.contains("windows")
+        || ua.contains("macintosh")
+        || ua.contains("x11")
+        || ua.contains("linux")
+    {
         "desktop"
     } else {
         "unknown"

@@ -66,6 +66,19 @@ pub fn error_page(req: &HttpRequest, kind: ErrorKind, error: &str, detail: &str)
     }
 }
 
+/// A page whose forms may end a sign-in: [`flow_csp`] instead of the
+/// default CSP.
+pub fn flow_page(
+    flow: &latchkey_oidc::flow::LoginFlow,
+    rendered: Result<String, latchkey_pages::RenderError>,
+) -> HttpResponse {
+    let mut res = page(rendered);
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&flow_csp(flow)) {
+        res.headers_mut().insert(CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
 /// Render a page that has no special status or headers.
 pub fn page(rendered: Result<String, latchkey_pages::RenderError>) -> HttpResponse {
     match rendered {
@@ -96,5 +109,24 @@ pub fn form_post(req: &HttpRequest, action: &str, fields: Vec<(String, String)>)
             res
         }
         Err(e) => render_failed(e),
+    }
+}
+
+/// The page's CSP also lets its forms lead to the client's redirect URI:
+/// a form post that ends the sign-in is answered with redirects that end
+/// there (`/authorize/resume` → the client), and browsers check
+/// `form-action` against every redirect of a form submission. The redirect
+/// URI is registered and was matched exactly, so this opens nothing else.
+pub fn flow_csp(flow: &latchkey_oidc::flow::LoginFlow) -> String {
+    let target = url::Url::parse(&flow.request.redirect_uri)
+        .ok()
+        .map(|u| match u.scheme() {
+            "http" | "https" => u.origin().ascii_serialization(),
+            // A native app's private-use scheme (RFC 8252 §7.1).
+            scheme => format!("{scheme}:"),
+        });
+    match target {
+        Some(t) => CSP.replace("form-action 'self'", &format!("form-action 'self' {t}")),
+        None => CSP.to_owned(),
     }
 }

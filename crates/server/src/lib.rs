@@ -18,6 +18,7 @@ pub mod html;
 pub mod keys;
 pub mod limits;
 pub mod middleware;
+pub mod net;
 pub mod params;
 pub mod registrations;
 pub mod respond;

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use latchkey_core::{Ephemeral as _, UnixTime, UserRepo as _, UserStatus};
 use latchkey_oidc::authorize::AuthorizationRequest;
-use latchkey_oidc::claims::{FALLBACK_SCOPE, FallbackClaim, 
-    ACCESS_TOKEN_TYP, AccessTokenClaims, IdTokenClaims, at_hash, user_claims,
+use latchkey_oidc::claims::{
+    ACCESS_TOKEN_TYP, AccessTokenClaims, FALLBACK_SCOPE, FallbackClaim, IdTokenClaims, at_hash,
+    user_claims,
 };
 use latchkey_oidc::grant::{CodeData, Grant, RedeemedCode};
 use latchkey_oidc::refresh::{RefreshRecord, RefreshTokenRepo as _};

@@ -120,7 +120,14 @@ async fn add_rename_and_delete_passkeys(stack: Stack, test: &str) {
     // (by an emailed code), so the last passkey may go.
     use latchkey_fallback::repo::FactorRepo as _;
     let email = alice.email.clone().unwrap();
-    assert!(server.state.db.mark_email_verified(&alice.id, &email).await.unwrap());
+    assert!(
+        server
+            .state
+            .db
+            .mark_email_verified(&alice.id, &email)
+            .await
+            .unwrap()
+    );
     let (status, body) = page
         .call(
             Method::DELETE,

@@ -214,7 +214,8 @@ pub async fn assert_failed(res: reqwest::Response, reason: &str) {
     assert_eq!(body["reason"], reason, "{body}");
     let next = body["next"].as_array().expect("next is a list");
     assert!(
-        next.iter().all(|o| o["steps"].as_array().is_some_and(|s| !s.is_empty())),
+        next.iter()
+            .all(|o| o["steps"].as_array().is_some_and(|s| !s.is_empty())),
         "every option has steps: {body}"
     );
 }

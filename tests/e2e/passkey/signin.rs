@@ -2,8 +2,8 @@
 //! identifier-first, two nodes, and what unknown identifiers see.
 
 use latchkey_core::UnixTime;
-use latchkey_passkey::CredentialRepo as _;
 use latchkey_fallback::repo::FactorRepo as _;
+use latchkey_passkey::CredentialRepo as _;
 use serde_json::{Value, json};
 
 use super::*;
@@ -128,13 +128,12 @@ async fn unknown_identifiers_look_like_accounts(stack: Stack, test: &str) {
     w.s.user("carol").await; // an account without passkeys
     // Alice has the typical profile (a passkey and a verified email), which
     // is what an unknown identifier is answered as.
-    let verified = w
-        .s
-        .state
-        .db
-        .mark_email_verified(&w.alice.id, "alice@example.com")
-        .await
-        .unwrap();
+    let verified =
+        w.s.state
+            .db
+            .mark_email_verified(&w.alice.id, "alice@example.com")
+            .await
+            .unwrap();
     assert!(verified);
     let mut seen = Vec::new();
     for who in ["alice", "nobody@example.com", "carol"] {
@@ -174,12 +173,19 @@ async fn unknown_identifiers_look_like_accounts(stack: Stack, test: &str) {
             "identify answers byte for byte alike"
         );
         assert_eq!(shape, &seen[0].1, "options have the same shape");
-        assert_eq!(failure["reason"], seen[0].2["reason"], "failures read alike");
+        assert_eq!(
+            failure["reason"], seen[0].2["reason"],
+            "failures read alike"
+        );
     }
     // The fallback options of an unknown identifier are those of a typical
     // account; they differ only for an account whose enrolled methods
     // differ (carol has no passkey and no verified email).
-    assert_eq!(seen[1].2, seen[0].2, "unknown reads like alice: {}", seen[1].2);
+    assert_eq!(
+        seen[1].2, seen[0].2,
+        "unknown reads like alice: {}",
+        seen[1].2
+    );
     assert_eq!(seen[0].2["reason"], "no_passkey_on_this_device");
     let steps: Vec<Value> = seen[0].2["next"]
         .as_array()
@@ -189,7 +195,11 @@ async fn unknown_identifiers_look_like_accounts(stack: Stack, test: &str) {
         .collect();
     assert_eq!(
         steps,
-        vec![json!(["passkey_hybrid"]), json!(["email_code"]), json!(["email_link"])]
+        vec![
+            json!(["passkey_hybrid"]),
+            json!(["email_code"]),
+            json!(["email_link"])
+        ]
     );
 }
 
@@ -246,7 +256,10 @@ async fn failures_are_classified(stack: Stack, test: &str) {
             let steps = option["steps"].as_array().expect("steps");
             assert!(
                 steps.iter().all(|s| {
-                    matches!(s.as_str(), Some("passkey" | "passkey_hybrid" | "security_key"))
+                    matches!(
+                        s.as_str(),
+                        Some("passkey" | "passkey_hybrid" | "security_key")
+                    )
                 }),
                 "{report}: {body}"
             );

@@ -48,6 +48,10 @@ pub(super) const KEYS: &[KeySpec] = &[
         "an integer from 1 to 1024 (leave the key out for one worker per CPU core)",
     ),
     key("server.shutdown_timeout_secs", "an integer from 0 to 3600"),
+    key(
+        "server.trusted_proxies",
+        "a comma-separated list of IP addresses or CIDR networks, like \"10.0.0.0/8, 192.0.2.7\"",
+    ),
     secret(
         "database.url",
         "a sqlite://, postgres:// or postgresql:// URL",

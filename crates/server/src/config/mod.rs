@@ -87,6 +87,9 @@ pub struct ServerConfig {
     pub workers: Option<usize>,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_timeout_secs: u64,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trusted_proxies: Vec<crate::net::IpNet>,
 }
 
 impl Default for ServerConfig {
@@ -95,6 +98,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             workers: None,
             shutdown_timeout_secs: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }

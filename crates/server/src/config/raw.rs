@@ -53,6 +53,7 @@ pub(super) struct RawConfig {
 pub(super) struct RawServer {
     pub listen: Option<Value>,
     pub workers: Option<Value>,
+    pub trusted_proxies: Option<Value>,
     pub shutdown_timeout_secs: Option<Value>,
 }
 

@@ -280,6 +280,16 @@ impl Resolver<'_> {
                     0..=3600,
                 )
                 .unwrap_or(d.shutdown_timeout_secs),
+            trusted_proxies: self
+                .string("server.trusted_proxies", raw.trusted_proxies)
+                .and_then(|s| match crate::net::parse_list(&s) {
+                    Ok(list) => Some(list),
+                    Err(e) => {
+                        self.invalid("server.trusted_proxies", &format!(" ({e})"));
+                        None
+                    }
+                })
+                .unwrap_or(d.trusted_proxies),
         }
     }
 

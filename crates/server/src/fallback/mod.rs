@@ -187,6 +187,27 @@ async fn pending(
     Ok(flow)
 }
 
+/// The error the client receives when the user gives up: the client's
+/// `acr_values` withheld methods the user might have used (the engine
+/// refused because nothing meets them, or skipped a method as too weak),
+/// so the requirement went unmet, which the client can act on (ask for
+/// less, or say why); otherwise the user declined (`access_denied`).
+#[must_use]
+pub fn give_up_error(decision: &Decision) -> (&'static str, &'static str) {
+    let withheld = decision
+        .skipped()
+        .iter()
+        .any(|s| s.reason == engine::SkipReason::TooWeak);
+    if withheld || decision.refusal() == Some(engine::RefusalReason::RequirementUnmet) {
+        (
+            "unmet_authentication_requirements",
+            "No sign-in method available to this user meets the requested authentication level.",
+        )
+    } else {
+        ("access_denied", "The user did not complete the sign-in.")
+    }
+}
+
 /// Whether `method` is the step the chosen option expects next. An email
 /// code and an email link are the same step (one email carries both).
 fn expects(progress: &Progress, method: FallbackMethod) -> bool {

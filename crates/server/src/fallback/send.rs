@@ -53,8 +53,7 @@ fn limited(v: Verdict) -> Result<(), FallbackError> {
 /// The client's address as the server sees it (no proxy headers are
 /// trusted: a spoofed `X-Forwarded-For` must not reset a limit).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    crate::net::client_ip(req)
 }
 
 /// Send a code for the chosen option's current step.

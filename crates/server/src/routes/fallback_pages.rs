@@ -61,7 +61,17 @@ pub async fn email_link(
         return Ok(link_page(&req, EmailLinkState::Invalid, None));
     };
     if same_browser(&req, &challenge) {
-        Ok(link_page(&req, EmailLinkState::Usable, Some(token)))
+        let page = EmailLinkPage {
+            lang: html::lang(&req),
+            state: EmailLinkState::Usable,
+            token: Some(token),
+        };
+        // Continue ends at the client: its origin joins `form-action`.
+        match flows::load(&state, &req, &challenge.flow_id).await {
+            Ok(flow) => Ok(html::flow_page(&flow, page.render())),
+            Err(FlowLookup::Api(e)) => Err(e),
+            Err(FlowLookup::Flow(_)) => Ok(link_page(&req, EmailLinkState::Invalid, None)),
+        }
     } else {
         Ok(link_page(&req, EmailLinkState::OtherDevice, None))
     }
@@ -160,14 +170,13 @@ pub async fn nudge_page(
         events::for_flow(&state, &req, &flow, EventKind::NudgeShown, Outcome::Info).user(&user),
     )
     .await;
-    Ok(html::page(
-        NudgePage {
-            lang: html::lang(&req),
-            flow_id: flow.id.clone(),
-            csrf_token: flow.csrf_token.clone(),
-        }
-        .render(),
-    ))
+    let page = NudgePage {
+        lang: html::lang(&req),
+        flow_id: flow.id.clone(),
+        csrf_token: flow.csrf_token.clone(),
+    };
+    // Every choice ends at the client: its origin joins `form-action`.
+    Ok(html::flow_page(&flow, page.render()))
 }
 
 /// The invitation's form.
@@ -192,7 +201,9 @@ pub async fn nudge_choice(
         return Ok(expired(&req));
     };
     if !flow.csrf_matches(&form.csrf_token) {
-        return Err(ApiError::invalid_request("the form's csrf_token does not match"));
+        return Err(ApiError::invalid_request(
+            "the form's csrf_token does not match",
+        ));
     }
     let (kind, detail) = match form.action.as_str() {
         "created" => (EventKind::NudgeAccepted, "created"),
@@ -201,7 +212,11 @@ pub async fn nudge_choice(
             nudge::dismiss(&state, &req, &user).await?;
             (EventKind::NudgeDeclined, "never")
         }
-        _ => return Err(ApiError::invalid_request("action must be created, not_now or never")),
+        _ => {
+            return Err(ApiError::invalid_request(
+                "action must be created, not_now or never",
+            ));
+        }
     };
     events::record(
         &state,

@@ -3,15 +3,16 @@
 pub mod account;
 pub mod account_factors;
 pub mod assets;
-pub mod dev_outbox;
 pub mod authorize;
 mod bearer;
+pub mod dev_outbox;
 pub mod discovery;
 pub mod enroll;
 pub mod fallback_pages;
 pub mod health;
 pub mod jwks;
 pub mod login_api;
+pub mod login_page;
 pub mod logout;
 pub mod openapi;
 pub mod revoke;

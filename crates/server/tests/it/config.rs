@@ -71,7 +71,10 @@ fn example_keys(text: &str) -> BTreeSet<String> {
     for line in text.lines() {
         let line = line.trim();
         let uncommented = line.strip_prefix('#').unwrap_or(line).trim();
-        if let Some(name) = uncommented.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+        if let Some(name) = uncommented
+            .strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+        {
             table = name.trim().to_owned();
             continue;
         }
@@ -1077,7 +1080,11 @@ fn fallback_policy_is_validated_with_the_rule_named() {
     let config = load(Some(ok), &[], Some(true)).unwrap();
     let policy = config.fallback_policy().unwrap();
     assert_eq!(policy.nudge_interval_secs(), 3 * 86_400);
-    assert!(!policy.for_client("web").allows(latchkey_fallback::policy::FallbackMethod::EmailCode));
+    assert!(
+        !policy
+            .for_client("web")
+            .allows(latchkey_fallback::policy::FallbackMethod::EmailCode)
+    );
     let bad = "[fallback.clients.web]\nmethods = [\"totp\", \"sms\"]\n";
     let e = err(load(Some(bad), &[], Some(true)));
     assert!(e.contains("fallback.clients.web.methods[1]"), "{e}");

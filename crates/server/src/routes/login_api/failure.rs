@@ -13,8 +13,8 @@ use latchkey_fallback::repo::{EventKind, Outcome};
 
 use super::{LoginApiError, NextOption, json_ok, nobody, pending_flow};
 use crate::error::ApiError;
-use crate::fallback::{self, progress::DeviceReport};
 use crate::events;
+use crate::fallback::{self, progress::DeviceReport};
 use crate::state::AppState;
 
 /// `POST /api/login/flows/{id}/passkey/failure` body: what the page saw
@@ -120,9 +120,18 @@ pub async fn failure(
     );
     events::record(
         &state,
-        events::for_flow(&state, &req, &flow, EventKind::PasskeyFailed, Outcome::Failed)
-            .reason(reason.as_str())
-            .detail(format!("client:{}", report.dom_exception.as_deref().unwrap_or("none"))),
+        events::for_flow(
+            &state,
+            &req,
+            &flow,
+            EventKind::PasskeyFailed,
+            Outcome::Failed,
+        )
+        .reason(reason.as_str())
+        .detail(format!(
+            "client:{}",
+            report.dom_exception.as_deref().unwrap_or("none")
+        )),
     )
     .await;
     let device = DeviceReport {

@@ -188,24 +188,7 @@ pub async fn give_up(
 ) -> Result<HttpResponse, LoginApiError> {
     let flow = pending_flow(&state, &req, &id).await?;
     let (_, _, decision) = fallback::decide(&state, &req, &flow).await?;
-    // The client's `acr_values` withheld methods the user might have used
-    // (they are skipped as too weak): giving up on what is left is the
-    // requirement going unmet, which the client can act on (ask for less,
-    // or say why), not the user refusing.
-    let withheld = decision
-        .skipped()
-        .iter()
-        .any(|s| s.reason == latchkey_fallback::engine::SkipReason::TooWeak);
-    let unmet = withheld
-        || decision.refusal() == Some(latchkey_fallback::engine::RefusalReason::RequirementUnmet);
-    let (error, description) = if unmet {
-        (
-            "unmet_authentication_requirements",
-            "No sign-in method available to this user meets the requested authentication level.",
-        )
-    } else {
-        ("access_denied", "The user did not complete the sign-in.")
-    };
+    let (error, description) = fallback::give_up_error(&decision);
     let done = flows::fail(&state, &req, &id, error, description).await?;
     Ok(json_ok(&StepResponse {
         next_step: None,

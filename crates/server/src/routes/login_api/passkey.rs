@@ -15,8 +15,8 @@ use latchkey_fallback::repo::{EventKind, Outcome};
 use super::{LoginApiError, NextOption, json_ok, no_store, nobody, pending_flow, stand_in};
 use crate::ceremonies::{self, Expecting};
 use crate::error::ApiError;
-use crate::{events, flows};
 use crate::state::AppState;
+use crate::{events, flows};
 
 fn default_mediation() -> Mediation {
     Mediation::Modal
@@ -178,7 +178,10 @@ pub async fn verify(
             let device = crate::fallback::progress::DeviceReport::default();
             let decision =
                 crate::fallback::report(&state, &req, &flow.id, Some(reason), device).await?;
-            Err(LoginApiError::PasskeyFailed(reason, NextOption::of(&decision)))
+            Err(LoginApiError::PasskeyFailed(
+                reason,
+                NextOption::of(&decision),
+            ))
         }
         other => other,
     }
@@ -275,7 +278,11 @@ async fn verify_assertion(
         state,
         events::for_flow(state, &req, flow, EventKind::PasskeySucceeded, Outcome::Ok)
             .user(&subject)
-            .method(if credential.backup_eligible { "passkey_synced" } else { "passkey_device_bound" }),
+            .method(if credential.backup_eligible {
+                "passkey_synced"
+            } else {
+                "passkey_device_bound"
+            }),
     )
     .await;
     tracing::info!(

@@ -1093,3 +1093,20 @@ fn fallback_policy_is_validated_with_the_rule_named() {
     let e = err(load(Some(unknown), &[], Some(true)));
     assert!(e.contains("nudges"), "{e}");
 }
+
+#[test]
+fn trusted_proxies_are_parsed_and_checked() {
+    let config = load(
+        None,
+        &[("LATCHKEY_SERVER__TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")],
+        Some(true),
+    )
+    .unwrap();
+    assert_eq!(config.server.trusted_proxies.len(), 2);
+    let e = err(load(
+        None,
+        &[("LATCHKEY_SERVER__TRUSTED_PROXIES", "10.0.0.0/40")],
+        Some(true),
+    ));
+    assert!(e.contains("server.trusted_proxies"), "{e}");
+}

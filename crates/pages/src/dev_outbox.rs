@@ -6,8 +6,8 @@
 
 use askama::Template;
 
-use crate::assets::STYLE_CSS_URL;
-use crate::{Lang, Messages, RenderError};
+use crate::pages::Chrome;
+use crate::{Lang, RenderError};
 
 /// One message in the outbox, decoded for display. Every field is shown
 /// HTML-escaped, as text.
@@ -59,23 +59,11 @@ impl DevOutboxPage {
     pub fn render(&self) -> Result<String, RenderError> {
         let lang = Lang::En;
         Ok(DevOutboxHtml {
-            c: Chrome {
-                lang,
-                m: lang.messages(),
-                style_url: STYLE_CSS_URL,
-            },
+            c: Chrome::new(lang),
             page: self,
         }
         .render()?)
     }
-}
-
-/// What `base.html` reads from every page.
-#[derive(Debug)]
-struct Chrome {
-    lang: Lang,
-    m: &'static Messages,
-    style_url: &'static str,
 }
 
 #[derive(Template)]

@@ -4,9 +4,8 @@
 use askama::Template;
 
 use crate::Lang;
-use crate::assets::{NUDGE_JS_URL, STYLE_CSS_URL};
-use crate::i18n::Messages;
-use crate::pages::RenderError;
+use crate::assets::NUDGE_JS_URL;
+use crate::pages::{Chrome, RenderError};
 
 /// What the magic-link landing can say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,25 +81,6 @@ impl NudgePage {
             script_url: NUDGE_JS_URL,
         }
         .render()?)
-    }
-}
-
-/// What the shared layout needs (a copy of `pages::Chrome`'s shape, which
-/// is private to that module).
-#[derive(Debug)]
-struct Chrome {
-    lang: Lang,
-    m: &'static Messages,
-    style_url: &'static str,
-}
-
-impl Chrome {
-    fn new(lang: Lang) -> Self {
-        Self {
-            lang,
-            m: lang.messages(),
-            style_url: STYLE_CSS_URL,
-        }
     }
 }
 

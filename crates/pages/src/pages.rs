@@ -22,16 +22,17 @@ pub enum RenderError {
     UnsafeAction,
 }
 
-/// What the shared layout (`base.html`) needs from every page.
+/// What the shared layout (`base.html`) needs from every page; shared by
+/// every page module of this crate.
 #[derive(Debug)]
-struct Chrome {
-    lang: Lang,
-    m: &'static Messages,
-    style_url: &'static str,
+pub(crate) struct Chrome {
+    pub(crate) lang: Lang,
+    pub(crate) m: &'static Messages,
+    pub(crate) style_url: &'static str,
 }
 
 impl Chrome {
-    fn new(lang: Lang) -> Self {
+    pub(crate) fn new(lang: Lang) -> Self {
         Self {
             lang,
             m: lang.messages(),

@@ -7,19 +7,9 @@ use super::{
     FIRST, Feedback, IDENTIFIER, LoginMethod, LoginNotice, LoginOption, LoginPage, LoginView, N,
     Refusal, SECOND, StepView, TIME, TOTAL, duration,
 };
-use crate::Lang;
-use crate::assets::{LOGIN_JS_URL, STYLE_CSS_URL};
+use crate::assets::LOGIN_JS_URL;
 use crate::i18n::{CLIENT_PLACEHOLDER, Messages};
-use crate::pages::RenderError;
-
-/// What the shared layout (`base.html`) needs (a copy of `pages::Chrome`'s
-/// shape, which is private to that module).
-#[derive(Debug)]
-struct Chrome {
-    lang: Lang,
-    m: &'static Messages,
-    style_url: &'static str,
-}
+use crate::pages::{Chrome, RenderError};
 
 /// What every state's template needs (`login_layout.html`).
 #[derive(Debug)]
@@ -115,11 +105,7 @@ impl LoginPage {
     /// [`RenderError::Template`] if the template engine fails.
     pub fn render(&self) -> Result<String, RenderError> {
         let m = self.lang.messages();
-        let c = || Chrome {
-            lang: self.lang,
-            m,
-            style_url: STYLE_CSS_URL,
-        };
+        let c = || Chrome::new(self.lang);
         let client = if self.client_name.trim().is_empty() {
             m.brand_name
         } else {

@@ -161,16 +161,11 @@ pub async fn verify(
             redirect_to: None,
         })),
         StepDone::Completed(done) => {
-            let mut res = HttpResponse::Ok();
-            if let Some(cookie) = done.session_cookie {
-                res.cookie(cookie);
-            }
-            let mut res = res.json(StepResponse {
+            let body = StepResponse {
                 next_step: None,
-                redirect_to: Some(done.redirect_to),
-            });
-            super::no_store(&mut res);
-            Ok(res)
+                redirect_to: Some(done.redirect_to.clone()),
+            };
+            Ok(super::completed_json(done, &body))
         }
     }
 }

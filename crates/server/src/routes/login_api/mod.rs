@@ -276,6 +276,18 @@ pub(crate) fn no_store(res: &mut HttpResponse) {
         .insert(PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
+/// The `200` answer of a call that completed the flow: the session cookie
+/// (when one was started) and `body`, never cached.
+fn completed_json(done: flows::Completed, body: &impl Serialize) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    if let Some(cookie) = done.session_cookie {
+        res.cookie(cookie);
+    }
+    let mut res = res.json(body);
+    no_store(&mut res);
+    res
+}
+
 /// A `200` JSON response that is never cached.
 fn json_ok(body: &impl Serialize) -> HttpResponse {
     let mut res = HttpResponse::Ok().json(body);

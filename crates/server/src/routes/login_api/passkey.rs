@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use latchkey_fallback::repo::{EventKind, Outcome};
 
-use super::{LoginApiError, NextOption, json_ok, no_store, nobody, pending_flow, stand_in};
+use super::{LoginApiError, NextOption, json_ok, nobody, pending_flow, stand_in};
 use crate::ceremonies::{self, Expecting};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -291,15 +291,10 @@ async fn verify_assertion(
         credential = %outcome.credential_id,
         "passkey assertion verified; flow completed"
     );
-    let mut res = HttpResponse::Ok();
-    if let Some(cookie) = done.session_cookie {
-        res.cookie(cookie);
-    }
-    let mut res = res.json(VerifyResponse {
-        redirect_to: done.redirect_to,
-    });
-    no_store(&mut res);
-    Ok(res)
+    let body = VerifyResponse {
+        redirect_to: done.redirect_to.clone(),
+    };
+    Ok(super::completed_json(done, &body))
 }
 
 /// The parts of an assertion no signature covers and webauthn-rs does not

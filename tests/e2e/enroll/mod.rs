@@ -54,6 +54,20 @@ impl Soft {
     pub fn create(&mut self, server: &TestServer, public_key: &Value) -> Value {
         self.create_on(&server.base, public_key)
     }
+
+    /// `navigator.credentials.get()` on the server's origin with the
+    /// `public_key` of an identifier-first options response (this soft
+    /// authenticator's credentials are not discoverable, so it answers
+    /// only when `allowCredentials` names one of them).
+    pub fn get(&mut self, server: &TestServer, public_key: &Value) -> Value {
+        let options: latchkey_passkey::webauthn::RequestChallengeResponse =
+            serde_json::from_value(public_key.clone()).unwrap();
+        let response = self
+            .0
+            .do_authentication(url::Url::parse(&server.base).unwrap(), options)
+            .unwrap();
+        serde_json::to_value(response).unwrap()
+    }
 }
 
 /// `credential`, a registration response, with its attestation object

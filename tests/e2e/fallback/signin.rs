@@ -144,7 +144,90 @@ async fn email_link_signs_in_only_the_browser_that_asked(stack: Stack, test: &st
     assert_eq!(id_token["acr"], "urn:latchkey:acr:sfa");
 }
 
+/// The whole way back: no passkey on this laptop → email code → the
+/// invitation → a passkey is created here through the account API → the
+/// invitation's "created" answer continues to the client → the next
+/// sign-in on this laptop is a passkey, and the events tell the story.
+async fn back_to_passkeys_after_a_fallback(stack: Stack, test: &str) {
+    use latchkey_fallback::repo::{EventKind, EventRepo as _};
+
+    use crate::enroll::{Page, Soft};
+    use crate::passkey::{options, verify as verify_assertion};
+
+    let w = world!(stack, test);
+    let mut b = Browser::default();
+    let (flow, _) = failed_passkey(&w, &mut b, &[], "alice", not_on_this_device()).await;
+    choose(&w, &mut b, &flow, &["email_code"]).await;
+    assert_eq!(send(&w, &mut b, &flow, "email_code").await.0, 200);
+    let code = code_in(&nth_mail(&w, "alice@example.com", 0).await.text_body());
+    let (status, done) = verify(&w, &mut b, &flow, "email_code", &code).await;
+    assert_eq!(status, 200, "{done}");
+    let nudge = done["redirect_to"].as_str().unwrap().to_owned();
+    assert_eq!(nudge, format!("/login/nudge?flow={}", flow.id));
+    let page = b.get(&w.s, &nudge).await;
+    assert_eq!(page.status(), 200);
+
+    // "Create a passkey": what nudge.js does, with this laptop's authenticator.
+    let mut laptop = Soft::new();
+    let mut account = Page::new(&w.s);
+    account.browser = b.clone();
+    let (status, _) = account.passkeys().await;
+    assert_eq!(status, 200);
+    let (status, added) = account.add_passkey(&mut laptop, None).await;
+    assert_eq!(status, 201, "{added}");
+    let res = b
+        .post_form(
+            &w.s,
+            "/login/nudge",
+            &[
+                ("flow", &flow.id),
+                ("csrf_token", &flow.csrf),
+                ("action", "created"),
+            ],
+        )
+        .await;
+    let resume = location(&res);
+    let id_token = redeem(&w, &mut b, &flow, &resume).await;
+    assert_eq!(id_token["amr"], json!(["otp", "urn:latchkey:amr:email"]));
+
+    // Next time on this laptop (asked to sign in again): the passkey it
+    // now holds.
+    let mut next = Browser::default();
+    next.cookies = b.cookies.clone();
+    let flow2 = start_flow(&w.s, &mut next, &w.client, &[("prompt", "login")]).await;
+    identify(&w.s, &mut next, &flow2, "alice").await;
+    let (ceremony, public_key) = options(&w.s, &mut next, &flow2, "modal").await;
+    let assertion = laptop.get(&w.s, &public_key);
+    let (status, body) =
+        answer(verify_assertion(&w.s, &mut next, &flow2, &ceremony, &assertion).await).await;
+    assert_eq!(status, 200, "{body}");
+    let id_token = redeem(&w, &mut next, &flow2, body["redirect_to"].as_str().unwrap()).await;
+    assert_eq!(id_token["acr"], "phr", "{id_token}");
+    assert_eq!(id_token["amr"][0], "pop", "{id_token}");
+
+    let kinds: Vec<EventKind> =
+        w.s.state
+            .db
+            .events_for_user(&w.alice.id, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .rev()
+            .map(|e| e.kind)
+            .collect();
+    for expected in [
+        EventKind::FallbackSucceeded,
+        EventKind::NudgeShown,
+        EventKind::PasskeyEnrolled,
+        EventKind::NudgeAccepted,
+        EventKind::PasskeySucceeded,
+    ] {
+        assert!(kinds.contains(&expected), "{expected:?} in {kinds:?}");
+    }
+}
+
 crate::stack_tests!(
+    back_to_passkeys_after_a_fallback,
     email_code_after_no_passkey_on_this_device,
     no_invitation_where_no_passkey_can_be_made,
     email_link_signs_in_only_the_browser_that_asked,

@@ -192,8 +192,7 @@ async fn back_to_passkeys_after_a_fallback(stack: Stack, test: &str) {
 
     // Next time on this laptop (asked to sign in again): the passkey it
     // now holds.
-    let mut next = Browser::default();
-    next.cookies = b.cookies.clone();
+    let mut next = b.clone();
     let flow2 = start_flow(&w.s, &mut next, &w.client, &[("prompt", "login")]).await;
     identify(&w.s, &mut next, &flow2, "alice").await;
     let (ceremony, public_key) = options(&w.s, &mut next, &flow2, "modal").await;

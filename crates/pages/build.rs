@@ -13,6 +13,8 @@ const ASSETS: &[(&str, &str, &str, &str)] = &[
     ("form_post.js", "form_post", "js", "FORM_POST_JS"),
     ("nudge.js", "nudge", "js", "NUDGE_JS"),
     ("login.js", "login", "js", "LOGIN_JS"),
+    ("enroll.js", "enroll", "js", "ENROLL_JS"),
+    ("account.js", "account", "js", "ACCOUNT_JS"),
 ];
 
 /// Hex characters of SHA-256 kept in the file name: 64 bits is plenty to

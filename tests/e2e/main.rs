@@ -6,6 +6,7 @@
 mod support;
 
 mod delivery;
+mod demo;
 mod enroll;
 mod fallback;
 mod faults;
@@ -15,4 +16,5 @@ mod login_page;
 mod oidc;
 mod openapi;
 mod pages;
+mod pages_account;
 mod passkey;

@@ -53,6 +53,20 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../static/login.js"),
     },
+    Asset {
+        name: "enroll.js",
+        file: ENROLL_JS_FILE,
+        url: ENROLL_JS_URL,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/enroll.js"),
+    },
+    Asset {
+        name: "account.js",
+        file: ACCOUNT_JS_FILE,
+        url: ACCOUNT_JS_URL,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../static/account.js"),
+    },
 ];
 
 /// The content and content type of the asset whose hashed file name is

@@ -8,8 +8,11 @@
 //!
 //! This crate holds data only: no HTTP types, no I/O.
 
+mod account_page;
 mod assets;
+mod demo_page;
 mod dev_outbox;
+mod enroll_page;
 mod fallback_pages;
 mod i18n;
 mod lang;
@@ -21,8 +24,14 @@ mod template_lint;
 #[cfg(test)]
 mod tests;
 
+pub use account_page::{Account, AccountPage, Contact, PasskeyItem};
+pub use assets::{ACCOUNT_JS_URL, ENROLL_JS_URL};
 pub use assets::{FORM_POST_JS_URL, LOGIN_JS_URL, STATIC_PREFIX, STYLE_CSS_URL, asset, asset_url};
+pub use demo_page::{
+    DemoClaim, DemoMethod, DemoPage, DemoProblem, DemoResult, DemoStart, DemoSummary, DemoView,
+};
 pub use dev_outbox::{DevOutboxEntry, DevOutboxPage};
+pub use enroll_page::EnrollPage;
 pub use fallback_pages::{EmailLinkPage, EmailLinkState, NudgePage};
 pub use i18n::Messages;
 pub use lang::Lang;

@@ -335,6 +335,275 @@ messages! {
     login_time_hour,
     /// A wait of `{n}` hours.
     login_time_hours,
+
+    /// Invitation page: heading and window title.
+    enroll_title,
+    /// Invitation page: what a passkey is, in one sentence.
+    enroll_text,
+    /// Invitation page: the button that creates the passkey.
+    enroll_create,
+    /// Invitation page: shown while the browser asks for the passkey.
+    enroll_working,
+    /// Invitation page: shown without script or WebAuthn.
+    enroll_needs_browser,
+    /// Invitation page: the passkey was created.
+    enroll_done,
+    /// Invitation page: link to the account page after success.
+    enroll_done_account,
+    /// Invitation page: title when the link is missing or malformed.
+    enroll_invalid_title,
+    /// Invitation page: what to do about a malformed link.
+    enroll_invalid_text,
+    /// Invitation page: the link is used, expired or unknown (`invitation_invalid`).
+    enroll_error_used,
+    /// Invitation page: the prompt was cancelled (`NotAllowedError`).
+    enroll_error_cancelled,
+    /// Invitation page: the registration expired (`registration_invalid`).
+    enroll_error_setup_expired,
+    /// Invitation page: the passkey did not verify (`registration_failed`).
+    enroll_error_failed,
+    /// Invitation page: the credential is registered already (`credential_exists`).
+    enroll_error_exists,
+    /// Invitation page: the device already holds a passkey of the user (`InvalidStateError`).
+    enroll_error_on_device,
+    /// Invitation page: anything else (network, server).
+    enroll_error_other,
+    /// Account page: heading and window title.
+    account_title,
+    /// Account page: who is signed in; `{identifier}` is the username.
+    account_signed_in_as,
+    /// Account page: shown without script.
+    account_needs_script,
+    /// Account page without a session: heading and window title.
+    account_sign_in_title,
+    /// Account page without a session: what to do.
+    account_sign_in_text,
+    /// Account page: the sign-out link.
+    account_sign_out,
+    /// Account page: closes an inline form.
+    account_cancel,
+    /// Account page: shown while the browser asks for a passkey.
+    account_working,
+    /// Account page: passkeys section heading.
+    account_passkeys_heading,
+    /// Account page: the user has no passkey.
+    account_passkeys_none,
+    /// Account page: before the date a passkey was created.
+    account_passkey_created,
+    /// Account page: before the date a passkey was last used.
+    account_passkey_last_used,
+    /// Account page: a passkey never used to sign in.
+    account_passkey_never_used,
+    /// Account page: a passkey that can sync between devices.
+    account_passkey_synced,
+    /// Account page: a passkey bound to one device or key.
+    account_passkey_device,
+    /// Account page: adds a passkey.
+    account_passkey_add,
+    /// Account page: opens the rename form.
+    account_passkey_rename,
+    /// Account page: label of the passkey name field.
+    account_passkey_name_label,
+    /// Account page: saves the new name.
+    account_passkey_save,
+    /// Account page: deletes a passkey.
+    account_passkey_delete,
+    /// Account page: asked before deleting a passkey.
+    account_passkey_delete_confirm,
+    /// Account page: an email or phone is verified.
+    account_verified,
+    /// Account page: an email or phone is not verified.
+    account_not_verified,
+    /// Account page: label of a code field.
+    account_code_label,
+    /// Account page: a code is on its way.
+    account_code_sent,
+    /// Account page: submits a code.
+    account_verify,
+    /// Account page: email section heading.
+    account_email_heading,
+    /// Account page: no email address.
+    account_email_none,
+    /// Account page: sends a code to the email address.
+    account_email_send,
+    /// Account page: phone section heading.
+    account_phone_heading,
+    /// Account page: no phone number.
+    account_phone_none,
+    /// Account page: label of the phone number field.
+    account_phone_label,
+    /// Account page: example under the phone label.
+    account_phone_hint,
+    /// Account page: stores the number and texts a code.
+    account_phone_send,
+    /// Account page: removes the phone number.
+    account_phone_remove,
+    /// Account page: asked before removing the phone number.
+    account_phone_remove_confirm,
+    /// Account page: authenticator app section heading.
+    account_totp_heading,
+    /// Account page: an app is set up.
+    account_totp_on,
+    /// Account page: no app is set up.
+    account_totp_off,
+    /// Account page: starts the app setup.
+    account_totp_start,
+    /// Account page: what to do with the QR code.
+    account_totp_scan,
+    /// Account page: accessible name of the QR code.
+    account_totp_qr_label,
+    /// Account page: label of the secret key for typing in.
+    account_totp_secret_label,
+    /// Account page: removes the app.
+    account_totp_remove,
+    /// Account page: asked before removing the app.
+    account_totp_remove_confirm,
+    /// Account page: recovery codes section heading.
+    account_recovery_heading,
+    /// Account page: no unused recovery codes.
+    account_recovery_none,
+    /// Account page: one unused recovery code.
+    account_recovery_left_one,
+    /// Account page: `{n}` unused recovery codes.
+    account_recovery_left_other,
+    /// Account page: generates a new set.
+    account_recovery_generate,
+    /// Account page: asked before replacing existing codes.
+    account_recovery_replace_confirm,
+    /// Account page: shown with the new codes.
+    account_recovery_show,
+    /// Account page: closes the list of new codes.
+    account_recovery_saved,
+    /// Account page: password section heading.
+    account_password_heading,
+    /// Account page: a password is set.
+    account_password_set,
+    /// Account page: no password is set.
+    account_password_unset,
+    /// Account page: label of the new password field.
+    account_password_label,
+    /// Account page: the password rule.
+    account_password_hint,
+    /// Account page: saves the password.
+    account_password_save,
+    /// Account page: removes the password.
+    account_password_remove,
+    /// Account page: asked before removing the password.
+    account_password_remove_confirm,
+    /// Account page: `login_required`, `csrf_mismatch`.
+    account_error_session,
+    /// Account page: the passkey prompt was cancelled.
+    account_error_cancelled,
+    /// Account page: the device already holds a passkey of the user.
+    account_error_on_device,
+    /// Account page: `registration_invalid`.
+    account_error_setup_expired,
+    /// Account page: `registration_failed`.
+    account_error_passkey_failed,
+    /// Account page: `credential_exists`.
+    account_error_passkey_exists,
+    /// Account page: `invalid_friendly_name`.
+    account_error_name,
+    /// Account page: `last_sign_in_method`.
+    account_error_last_method,
+    /// Account page: `concurrent_change`.
+    account_error_busy,
+    /// Account page: `invalid_code`.
+    account_error_wrong_code,
+    /// Account page: `code_expired`.
+    account_error_code_expired,
+    /// Account page: `code_replayed`.
+    account_error_code_replayed,
+    /// Account page: `rate_limited`.
+    account_error_rate_limited,
+    /// Account page: `delivery_unavailable`, `delivery_failed`.
+    account_error_not_sent,
+    /// Account page: `undeliverable`.
+    account_error_undeliverable,
+    /// Account page: `invalid_phone`.
+    account_error_phone,
+    /// Account page: `phone_unavailable`.
+    account_error_phone_unavailable,
+    /// Account page: `weak_password`.
+    account_error_weak_password,
+    /// Account page: the page no longer matches the account (`…_not_found`, `already_verified`, …).
+    account_error_stale,
+    /// Account page: anything else (network, server).
+    account_error_other,
+
+    /// Demo application: page title.
+    demo_title,
+    /// Demo: what it is, in two sentences.
+    demo_intro,
+    /// Demo: the button that starts a sign-in.
+    demo_sign_in,
+    /// Demo: the option that asks for `acr_values=phr`.
+    demo_sign_in_phr,
+    /// Demo: what the phishing-resistant option changes.
+    demo_sign_in_phr_hint,
+    /// Demo: heading of the links to other pages.
+    demo_more_title,
+    /// Demo: link to the account page.
+    demo_account_link,
+    /// Demo: link to the dev outbox (dev mode only).
+    demo_outbox_link,
+    /// Demo result: heading after a sign-in.
+    demo_result_title,
+    /// Demo result: label before the subject (`sub`).
+    demo_signed_in_as,
+    /// Demo result: the sign-in used a passkey.
+    demo_summary_passkey,
+    /// Demo result: a fallback with its reason; `{first}` is the method (or two,
+    /// joined by `demo_and`), `{second}` the reason in words.
+    demo_summary_fallback,
+    /// Demo result: a fallback without a stated reason; `{first}` is the method.
+    demo_summary_fallback_no_reason,
+    /// Demo result: `amr` names no method the demo knows.
+    demo_summary_unknown,
+    /// Demo result: method name inside a sentence.
+    demo_method_email,
+    /// Demo result: method name inside a sentence.
+    demo_method_sms,
+    /// Demo result: method name inside a sentence.
+    demo_method_totp,
+    /// Demo result: method name inside a sentence.
+    demo_method_recovery,
+    /// Demo result: method name inside a sentence.
+    demo_method_password,
+    /// Demo result: joins two method names.
+    demo_and,
+    /// Demo result: heading of the claims table.
+    demo_claims_title,
+    /// Demo result: what was checked and what is highlighted.
+    demo_claims_note,
+    /// Demo result: claims table column.
+    demo_claim_name,
+    /// Demo result: claims table column.
+    demo_claim_value,
+    /// Demo: link back to the start of the demo.
+    demo_back,
+    /// Demo result: link to sign out of Latchkey.
+    demo_sign_out,
+    /// Demo error: heading.
+    demo_error_title,
+    /// Demo error: `state` missing or not this browser's.
+    demo_error_state,
+    /// Demo error: the sign-in was already completed or expired.
+    demo_error_used,
+    /// Demo error: `iss` missing or wrong (RFC 9207).
+    demo_error_issuer,
+    /// Demo error: `unmet_authentication_requirements`.
+    demo_error_unmet,
+    /// Demo error: `access_denied`.
+    demo_error_denied,
+    /// Demo error: another error code from Latchkey (shown below).
+    demo_error_other,
+    /// Demo error: the token request failed.
+    demo_error_token,
+    /// Demo error: the ID token failed a check.
+    demo_error_id_token,
+    /// Demo error: link to start again.
+    demo_try_again,
 }
 
 /// Placeholder in [`Messages::logout_client_asked`].

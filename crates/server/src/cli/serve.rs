@@ -37,6 +37,13 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
     let state = AppState::connect(config)
         .await
         .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    if state.config.demo_enabled() {
+        // Registered before the first request, so the demo works at once;
+        // a failure is logged and retried by the first visit to /demo.
+        if let Err(e) = crate::routes::demo::ensure_client(&state).await {
+            tracing::warn!(error = %e, "demo client not registered yet");
+        }
+    }
     let listener = std::net::TcpListener::bind(listen)
         .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
     let db_backend = state.db.backend().as_str();
@@ -47,9 +54,9 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
         eprintln!(
             "\nLatchkey is running at {issuer} (development mode: {db_backend} + {eph_backend}).\n\
              Next steps:\n  \
-             curl {issuer}/readyz\n  \
-             cargo run -- --dev client create --name Demo --redirect-uri http://127.0.0.1:9000/callback\n  \
-             cargo run -- --dev user create --username alice --email alice@example.com\n"
+             cargo run -- --dev user create --username alice --email alice@example.com\n  \
+             cargo run -- --dev user invite alice      (open the link: create a passkey)\n  \
+             open {issuer}/demo                          (sign in, see the ID token)\n"
         );
     }
     bound

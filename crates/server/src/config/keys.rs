@@ -122,6 +122,10 @@ pub(super) const KEYS: &[KeySpec] = &[
         "a phone number in E.164 form like +15551234567, or an alphanumeric sender id of 1 to 11 letters, digits or spaces",
     ),
     key("sms.timeout_secs", "an integer from 1 to 120"),
+    key(
+        "demo.enabled",
+        "true or false (leave the key out for on in dev mode, off otherwise)",
+    ),
 ];
 
 /// The tables, so `LATCHKEY_SERVER=…` or `server = 1` get a precise message.
@@ -135,6 +139,7 @@ pub(super) const SECTIONS: &[&str] = &[
     "session",
     "email",
     "sms",
+    "demo",
 ];
 
 /// The environment variables with our prefix that are not configuration keys:

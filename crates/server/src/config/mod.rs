@@ -75,6 +75,18 @@ pub struct Config {
     pub sms: SmsConfig,
     /// The fallback policy (`[fallback]`, see `docs/fallback-policy.md`).
     pub fallback: latchkey_fallback::policy::PolicyConfig,
+    /// The built-in demo relying application at `/demo`.
+    pub demo: DemoConfig,
+}
+
+/// The built-in demo relying application (`/demo`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DemoConfig {
+    /// `demo.enabled` as configured; unset follows `dev_mode` (see
+    /// [`Config::demo_enabled`]), decided when used so that a change of
+    /// `dev_mode` after loading cannot leave the demo on by accident.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
 /// HTTP server settings.
@@ -333,6 +345,13 @@ impl Config {
             session: self.session.ttl_secs,
             refresh_reuse_grace: t.refresh_reuse_grace_secs,
         }
+    }
+
+    /// Whether the demo relying application at `/demo` is served:
+    /// `demo.enabled` if set, otherwise only in dev mode.
+    #[must_use]
+    pub fn demo_enabled(&self) -> bool {
+        self.demo.enabled.unwrap_or(self.dev_mode)
     }
 
     /// The effective configuration as TOML, every secret shown as

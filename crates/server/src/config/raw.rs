@@ -43,6 +43,8 @@ pub(super) struct RawConfig {
     pub email: RawEmail,
     #[serde(default)]
     pub sms: RawSms,
+    #[serde(default)]
+    pub demo: RawDemo,
     /// The fallback policy: its own language, checked by
     /// `latchkey_fallback::policy` (unknown keys there name the rule).
     pub fallback: Option<Value>,
@@ -126,6 +128,12 @@ pub(super) struct RawSms {
     pub auth_token_file: Option<Value>,
     pub from: Option<Value>,
     pub timeout_secs: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDemo {
+    pub enabled: Option<Value>,
 }
 
 /// One layer's own data, checked before merging so that a typo in the file is

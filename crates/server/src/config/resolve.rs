@@ -19,8 +19,8 @@ use super::keys::is_secret;
 use super::raw::{self, Layer, LayerSource, RawConfig, origin_of};
 use super::sources::{EnvSource, Origin, TomlSource};
 use super::{
-    Config, DEFAULT_ISSUER, DatabaseConfig, EphemeralConfig, KeysConfig, LogConfig, LogFormat,
-    Secret, ServerConfig, SessionConfig, TokensConfig,
+    Config, DEFAULT_ISSUER, DatabaseConfig, DemoConfig, EphemeralConfig, KeysConfig, LogConfig,
+    LogFormat, Secret, ServerConfig, SessionConfig, TokensConfig,
 };
 
 /// The longest ID or access token lifetime accepted. A retired signing key
@@ -210,6 +210,9 @@ impl Resolver<'_> {
         let email = self.email(raw.email, dev_mode);
         let sms = self.sms(raw.sms, dev_mode);
         let fallback = self.fallback(raw.fallback);
+        let demo = DemoConfig {
+            enabled: self.bool("demo.enabled", raw.demo.enabled),
+        };
         Some(Config {
             issuer: issuer?,
             dev_mode,
@@ -224,6 +227,7 @@ impl Resolver<'_> {
             email,
             sms,
             fallback,
+            demo,
         })
     }
 

@@ -1,10 +1,12 @@
 //! HTTP routes, one module per concern.
 
 pub mod account;
+pub mod account_page;
 pub mod account_factors;
 pub mod assets;
 pub mod authorize;
 mod bearer;
+pub mod demo;
 pub mod dev_outbox;
 pub mod discovery;
 pub mod enroll;

@@ -16,7 +16,7 @@
 mod code;
 mod email;
 pub(crate) mod guard;
-mod overview;
+pub(crate) mod overview;
 mod password;
 mod phone;
 mod recovery;

@@ -12,20 +12,20 @@ use crate::routes::account::signed_in;
 use crate::state::AppState;
 
 #[derive(Serialize)]
-pub(super) struct EmailView {
-    pub(super) address: String,
-    pub(super) verified: bool,
+pub(crate) struct EmailView {
+    pub(crate) address: String,
+    pub(crate) verified: bool,
 }
 
 #[derive(Serialize)]
-pub(super) struct PhoneView {
+pub(crate) struct PhoneView {
     /// The first three and last two characters; the rest masked.
-    pub(super) number_masked: String,
-    pub(super) verified: bool,
+    pub(crate) number_masked: String,
+    pub(crate) verified: bool,
 }
 
 impl PhoneView {
-    pub(super) fn new(number: &str, verified: bool) -> Self {
+    pub(crate) fn new(number: &str, verified: bool) -> Self {
         Self {
             number_masked: crate::delivery::sms::mask(number),
             verified,
@@ -34,34 +34,34 @@ impl PhoneView {
 }
 
 #[derive(Serialize)]
-pub(super) struct TotpView {
-    pub(super) enrolled: bool,
+pub(crate) struct TotpView {
+    pub(crate) enrolled: bool,
 }
 
 #[derive(Serialize)]
-pub(super) struct RecoveryView {
-    pub(super) left: u64,
+pub(crate) struct RecoveryView {
+    pub(crate) left: u64,
 }
 
 #[derive(Serialize)]
-pub(super) struct PasswordView {
-    pub(super) set: bool,
-    pub(super) allowed: bool,
+pub(crate) struct PasswordView {
+    pub(crate) set: bool,
+    pub(crate) allowed: bool,
 }
 
 /// What `GET /api/account/factors` answers, and removals too.
 #[derive(Serialize)]
-pub(super) struct Overview {
-    pub(super) email: Option<EmailView>,
-    pub(super) phone: Option<PhoneView>,
-    pub(super) totp: TotpView,
-    pub(super) recovery_codes: RecoveryView,
-    pub(super) password: PasswordView,
+pub(crate) struct Overview {
+    pub(crate) email: Option<EmailView>,
+    pub(crate) phone: Option<PhoneView>,
+    pub(crate) totp: TotpView,
+    pub(crate) recovery_codes: RecoveryView,
+    pub(crate) password: PasswordView,
     /// Send as `X-Latchkey-CSRF` with every change.
-    pub(super) csrf_token: String,
+    pub(crate) csrf_token: String,
 }
 
-pub(super) async fn overview_of(
+pub(crate) async fn overview_of(
     state: &AppState,
     user: &User,
     csrf: String,

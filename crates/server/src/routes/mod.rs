@@ -1,8 +1,8 @@
 //! HTTP routes, one module per concern.
 
 pub mod account;
-pub mod account_page;
 pub mod account_factors;
+pub mod account_page;
 pub mod assets;
 pub mod authorize;
 mod bearer;

@@ -100,7 +100,9 @@
         signal: signal
       });
     } catch (e) {
-      if (signal && signal.aborted) return; // we stopped the autofill request ourselves
+      // An autofill request the user never saw ends quietly: only a prompt
+      // they were shown is a failure worth reporting.
+      if (mediation === "conditional") return;
       return failed(e, started);
     }
     if (!credential) return failed(null, started);
@@ -144,8 +146,30 @@
     await quietly(function () { return signIn("conditional", null, autofill.signal); });
   }
 
+  // Every form tells the server what this browser can do, so the options
+  // fit it and a passkey can be offered here after a fallback sign-in.
+  async function describeDevice() {
+    var report = await abilities();
+    var fields = {
+      platform: report.platform_authenticator_available,
+      conditional: report.conditional_mediation_available,
+      hybrid: report.hybrid_available
+    };
+    each(document.querySelectorAll("form[method='post']"), function (form) {
+      Object.keys(fields).forEach(function (name) {
+        if (typeof fields[name] !== "boolean") return;
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = String(fields[name]);
+        form.appendChild(input);
+      });
+    });
+  }
+
   each(buttons, function (b) {
     b.addEventListener("click", function () { modal(b); });
   });
+  describeDevice();
   startAutofill();
 })();

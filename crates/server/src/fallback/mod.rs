@@ -127,6 +127,31 @@ pub async fn report(
     Ok(decision)
 }
 
+/// Remember what the browser says it can do (the hosted page sends it with
+/// every form), without an event: the invitation to create a passkey after
+/// a fallback depends on it.
+pub async fn note_device(
+    state: &AppState,
+    req: &HttpRequest,
+    flow_id: &str,
+    device: DeviceReport,
+) -> Result<(), FallbackError> {
+    if device == DeviceReport::default() {
+        return Ok(());
+    }
+    let lock = FlowLock::acquire(state, flow_id).await?;
+    let result = async {
+        let flow = pending(state, req, flow_id).await?;
+        let mut progress = progress::load(state, &flow).await?;
+        progress.device.merge(device);
+        progress::save(state, &flow, &progress).await?;
+        Ok(())
+    }
+    .await;
+    lock.release(state).await;
+    result
+}
+
 /// The user picked the option made of `steps`: it must be one the engine
 /// offers now. Resets earlier progress. Records `fallback_chosen`.
 pub async fn choose(

@@ -34,6 +34,27 @@ pub struct LoginForm {
     /// `/login/send`, `/login/verify`: the step's method.
     method: String,
     code: String,
+    /// What login.js found out about the browser (`true`/`false`; absent
+    /// without script): a platform authenticator, passkey autofill, hybrid.
+    platform: String,
+    conditional: String,
+    hybrid: String,
+}
+
+impl LoginForm {
+    /// The browser's abilities as reported by login.js.
+    fn device(&self) -> DeviceReport {
+        let flag = |v: &str| match v {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        };
+        DeviceReport {
+            platform_authenticator_available: flag(&self.platform),
+            conditional_mediation_available: flag(&self.conditional),
+            hybrid_available: flag(&self.hybrid),
+        }
+    }
 }
 
 type Form = web::Form<LoginForm>;
@@ -71,6 +92,12 @@ async fn gate(state: &AppState, req: &HttpRequest, form: &LoginForm) -> Result<G
     }
     if !flow.is_pending() {
         return Ok(Gate::Closed(see_other(&flows::resume_path(&flow.id))));
+    }
+    match fallback::note_device(state, req, &flow.id, form.device()).await {
+        Ok(()) => {}
+        Err(FallbackError::Flow(FlowLookup::Api(e))) => return Err(e),
+        // The flow moved on meanwhile: the handler finds out itself.
+        Err(_) => {}
     }
     Ok(Gate::Open(Box::new(flow)))
 }
@@ -180,7 +207,7 @@ pub async fn identify(req: HttpRequest, form: Form, state: State) -> HttpRespons
 #[post("/login/options")]
 pub async fn options(req: HttpRequest, form: Form, state: State) -> HttpResponse {
     form_handler!(req, state, form, |flow| {
-        match fallback::report(&state, &req, &flow.id, None, DeviceReport::default()).await {
+        match fallback::report(&state, &req, &flow.id, None, form.device()).await {
             Ok(_) => Ok(back(&flow.id, Some(Asked::Options), None)),
             Err(e) => refused(&req, &flow.id, e),
         }

@@ -104,11 +104,12 @@ pub async fn build(
         } => LoginView::Options(OptionsView {
             problem,
             identifier: flow.identifier.clone(),
-            // Nothing was tried yet: the passkey comes first.
-            passkey_first: p.failure.is_none()
-                && options
-                    .iter()
-                    .any(|o| o.steps.iter().any(|s| s.is_passkey())),
+            // Nothing was tried yet: the passkey comes first. It is the
+            // front door for everyone (the start page offers it to every
+            // visitor too), so offering it says nothing about the account,
+            // and it does not depend on the engine's other options (a
+            // browser without hybrid still has its own passkeys).
+            passkey_first: p.failure.is_none(),
             options: options.iter().map(option).collect(),
             notices: notices.into_iter().map(notice).collect(),
             identify_first,

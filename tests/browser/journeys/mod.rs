@@ -7,11 +7,13 @@
 //! The journeys run on the embedded stack (SQLite + memory); the storage
 //! matrix is tests/e2e's job.
 
+mod account_page;
 mod autofill;
 mod cancelled;
 mod email_link;
 mod new_device;
 mod passkey_button;
+mod phr_unmet;
 
 use std::time::Duration;
 
@@ -359,4 +361,37 @@ pub fn credential_id(held: &Value) -> String {
         .decode(held["credentialId"].as_str().unwrap())
         .unwrap();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Click `selector`, whose click opens a `confirm()` dialog, and accept the
+/// dialog (CDP `Page.handleJavaScriptDialog`, answered as soon as it
+/// shows). The question the element asks (its `data-confirm`).
+pub async fn accept_next_dialog(b: &Browser, selector: &str) -> String {
+    let question = b
+        .eval(&format!(
+            "document.querySelector({}).getAttribute('data-confirm')",
+            json!(selector)
+        ))
+        .await
+        .as_str()
+        .unwrap_or_else(|| panic!("{selector} asks no question"))
+        .to_owned();
+    let accept = async {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match b
+                .try_call("Page.handleJavaScriptDialog", json!({ "accept": true }))
+                .await
+            {
+                Ok(_) => return,
+                Err(e) => assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "no dialog after clicking {selector} within {WAIT:?}: {e}"
+                ),
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::join!(b.click(selector), accept);
+    question
 }

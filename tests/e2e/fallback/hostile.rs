@@ -357,7 +357,48 @@ async fn resends_are_limited(stack: Stack, test: &str) {
     assert_eq!(status, 200, "{done}");
 }
 
+/// 100 failures in an hour across all methods lock the account's guessable
+/// methods: a right code is then refused unchecked, and the options keep
+/// only passkeys, saying why.
+async fn a_hundred_failures_lock_the_account(stack: Stack, test: &str) {
+    use latchkey_server::limits::{self, ACCOUNT_FAILURES, Verdict};
+
+    let w = world!(stack, test);
+    let mut b = Browser::default();
+    let (flow, code) = email_code_sent(&w, &mut b, 0).await;
+    // Failures of other methods, other flows and other nodes count alike:
+    // they all meet in the account's counter.
+    let account = format!("user:{}", w.alice.id);
+    for _ in 0..ACCOUNT_FAILURES.max {
+        let v = limits::check(&w.s.state, ACCOUNT_FAILURES, &account)
+            .await
+            .unwrap();
+        assert_eq!(v, Verdict::Allowed);
+    }
+    let (status, body) = verify(&w, &mut b, &flow, "email_code", &code).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("locked")),
+        "{body}"
+    );
+    assert!(body["retry_after_secs"].as_i64().unwrap() > 0, "{body}");
+    assert!(!signed_in(&b));
+    let (status, options) = call(&w.s, &mut b, &flow, "fallback/options", json!({})).await;
+    assert_eq!(status, 200, "{options}");
+    assert_eq!(
+        steps_of(&options["options"]),
+        [["passkey_hybrid"]],
+        "{options}"
+    );
+    let notices = options["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n["code"] == "account_locked"),
+        "{options}"
+    );
+}
+
 crate::stack_tests!(
+    a_hundred_failures_lock_the_account,
     wrong_codes_lock_the_method,
     parallel_guesses_check_at_most_five,
     the_right_code_at_once_signs_in_once,

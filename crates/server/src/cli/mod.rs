@@ -2,6 +2,7 @@
 //! code as the server.
 
 mod client;
+mod health;
 mod keys;
 mod output;
 mod policy;
@@ -56,6 +57,9 @@ pub enum Command {
     /// when a passkey does not work.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Probe a running server's /healthz (exit 0 on 200 OK, 1 otherwise),
+    /// for container health checks.
+    Health(health::HealthArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +132,7 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
         Command::User(cmd) => user::run(cmd, &config, out).await,
         Command::Keys(cmd) => keys::run(cmd, &config, out).await,
         Command::Policy(cmd) => policy::run(cmd, &config, out).await,
+        Command::Health(args) => health::run(args, &config, out).await,
     }
 }
 

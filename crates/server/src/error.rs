@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 use latchkey_core::{EphemeralError, RepoError};
 use serde::Serialize;
 
+use crate::metrics::store_errors::{self, StoreError};
+
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -137,6 +139,9 @@ impl ResponseError for ApiError {
 
 impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
+        if let Some(error) = StoreError::of_repo(&e) {
+            store_errors::note(error);
+        }
         match e {
             RepoError::Conflict(what) => Self::Conflict(what),
             RepoError::NotFound => Self::NotFound,
@@ -148,6 +153,7 @@ impl From<RepoError> for ApiError {
 
 impl From<EphemeralError> for ApiError {
     fn from(e: EphemeralError) -> Self {
+        store_errors::note(StoreError::of_ephemeral(&e));
         match e {
             EphemeralError::Unavailable(d) => Self::Unavailable(d),
             EphemeralError::Full(n) => Self::Unavailable(format!("ephemeral store full ({n})")),

@@ -38,8 +38,10 @@ pub fn for_flow(
     e
 }
 
-/// Write `event`, logging instead of failing.
+/// Write `event`, logging instead of failing, and count it (the metrics'
+/// sign-in series are fed here, so they tell the same story as the table).
 pub async fn record(state: &AppState, event: NewEvent) {
+    state.metrics.event(&event);
     tracing::info!(
         event = event.kind.as_str(),
         outcome = event.outcome.as_str(),
@@ -49,6 +51,9 @@ pub async fn record(state: &AppState, event: NewEvent) {
         "sign-in event"
     );
     if let Err(e) = state.db.record_event(&event).await {
+        if let Some(error) = crate::metrics::StoreError::of_repo(&e) {
+            state.metrics.store_errors(error, 1);
+        }
         tracing::warn!(error = %e, kind = event.kind.as_str(), "sign-in event not recorded");
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub sms: Arc<crate::delivery::SmsSender>,
     /// The fallback policy: the global default and per-client overrides.
     pub policy: Arc<latchkey_fallback::policy::Policy>,
+    /// This server's Prometheus registry (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Why the state could not be built at start.
@@ -103,6 +105,10 @@ impl AppState {
             h.update(enc_key);
             h.finalize().into()
         };
+        let metrics = Arc::new(crate::metrics::Metrics::new(
+            config.metrics.enabled,
+            Some(db.clone()),
+        ));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -115,6 +121,7 @@ impl AppState {
             mailer,
             sms,
             policy,
+            metrics,
         })
     }
 }
@@ -129,7 +136,11 @@ fn passkey_service(config: &Config) -> Result<latchkey_passkey::PasskeyService, 
         .host_str()
         .ok_or_else(|| StartError::Passkeys("the issuer has no host".into()))?
         .to_owned();
-    let pk = latchkey_passkey::PasskeyConfig::new(host, origin, "Latchkey");
+    let mut pk = latchkey_passkey::PasskeyConfig::new(host, origin, "Latchkey");
+    pk.attestation = config
+        .passkeys
+        .attestation_policy()
+        .map_err(|e| StartError::Passkeys(e.to_string()))?;
     latchkey_passkey::PasskeyService::new(pk).map_err(|e| StartError::Passkeys(e.to_string()))
 }
 

@@ -10,5 +10,5 @@ pub mod ephemeral;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::{Backend, Db, DbError, DbOptions};
+pub use db::{Backend, Db, DbError, DbOptions, PoolState};
 pub use ephemeral::{EphemeralOptions, EphemeralStore};

@@ -25,7 +25,8 @@ pub(super) async fn migrate(config: Config, out: Output) -> Result<(), Failure> 
 }
 
 pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
-    crate::telemetry::init(&config.log);
+    let telemetry = crate::telemetry::init_with_export(&config.log, &config.telemetry)
+        .map_err(|e| Failure::usage(format!("cannot export traces: {e}")))?;
     // Resolve the key material before anything else, so a production node
     // without it refuses to start instead of failing at first use.
     config.encryption_key().map_err(Failure::usage)?;
@@ -59,10 +60,11 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
              open {issuer}/demo                          (sign in, see the ID token)\n"
         );
     }
-    bound
-        .server
-        .await
-        .map_err(|e| Failure::runtime(format!("server stopped: {e}")))?;
+    let stopped = bound.server.await;
+    // Send the spans still queued, even when the server failed; the
+    // exporter blocks, so off the async workers.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    stopped.map_err(|e| Failure::runtime(format!("server stopped: {e}")))?;
     tracing::info!("latchkey stopped");
     Ok(())
 }

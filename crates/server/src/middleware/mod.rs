@@ -1,4 +1,6 @@
-//! Cross-cutting request handling: request ids and security headers.
+//! Cross-cutting request handling: request ids, security headers and
+//! request metrics.
 
+pub mod metrics;
 pub mod request_id;
 pub mod security_headers;

@@ -6,6 +6,7 @@
 
 mod clients;
 mod connection;
+mod consents;
 mod devices;
 mod events;
 mod factors;
@@ -52,6 +53,17 @@ pub enum DbError {
     Connect(String),
     #[error("database migration failed: {0}")]
     Migration(String),
+}
+
+/// The connection pool at one moment ([`Db::pool_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// The most connections the pool opens (`database.pool_size`).
+    pub max_size: u32,
+    /// Connections open now, idle or in use.
+    pub connections: u32,
+    /// Open connections waiting for a query.
+    pub idle: u32,
 }
 
 /// A handle to the database pool; cheap to clone.
@@ -105,6 +117,17 @@ impl Db {
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The connection pool right now, for saturation metrics.
+    #[must_use]
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            max_size: self.pool.max_size(),
+            connections: state.connections,
+            idle: state.idle_connections,
+        }
     }
 
     /// Run pending migrations (embedded in the binary). On PostgreSQL an

@@ -111,6 +111,10 @@ pub struct Client {
     /// Whether a lower `acr` than requested may be returned (truthfully)
     /// instead of `unmet_authentication_requirements`.
     pub allow_acr_downgrade: bool,
+    /// Whether users must agree (once, and again when the client asks for
+    /// more scopes or sends `prompt=consent`) before the client receives
+    /// their identity. Off for first-party clients an operator registered.
+    pub require_consent: bool,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
@@ -131,6 +135,7 @@ pub struct NewClient {
     /// A JWK Set (JSON) for `private_key_jwt`.
     pub jwks: Option<String>,
     pub allow_acr_downgrade: bool,
+    pub require_consent: bool,
 }
 
 /// Changes to an existing client; `None` leaves a field as it is.
@@ -144,6 +149,7 @@ pub struct ClientUpdate {
     pub id_token_signed_response_alg: Option<String>,
     pub jwks: Option<String>,
     pub allow_acr_downgrade: Option<bool>,
+    pub require_consent: Option<bool>,
 }
 
 /// Why a client registration or update was refused. Each message names the
@@ -220,6 +226,7 @@ impl NewClient {
             id_token_signed_response_alg: SigningAlg::ES256,
             jwks: None,
             allow_acr_downgrade: self.allow_acr_downgrade,
+            require_consent: self.require_consent,
             created_at: now,
             updated_at: now,
         };
@@ -232,6 +239,7 @@ impl NewClient {
             id_token_signed_response_alg: self.id_token_signed_response_alg,
             jwks: self.jwks,
             allow_acr_downgrade: None,
+            require_consent: None,
         };
         client.updated(update, now)
     }
@@ -287,6 +295,9 @@ impl Client {
         }
         if let Some(allow) = update.allow_acr_downgrade {
             self.allow_acr_downgrade = allow;
+        }
+        if let Some(require) = update.require_consent {
+            self.require_consent = require;
         }
         self.updated_at = now;
         self.check_consistency()?;

@@ -45,6 +45,10 @@ pub struct LoginFlow {
     /// whether an identifier matches an account is not the visitor's to know.
     #[serde(default)]
     pub identified_user: Option<UserId>,
+    /// Whether the user agreed on the consent page for this request (the
+    /// client requires consent). Set once, after authentication.
+    #[serde(default)]
+    pub consented: bool,
 }
 
 /// Where a flow is.
@@ -68,6 +72,8 @@ pub enum FlowError {
     OtherBrowser,
     #[error("this sign-in is already finished")]
     NotPending,
+    #[error("this sign-in has not been completed yet")]
+    NotAuthenticated,
 }
 
 impl LoginFlow {
@@ -122,6 +128,29 @@ impl LoginFlow {
         Ok(())
     }
 
+    /// The user agreed on the consent page: allowed only after they
+    /// authenticated.
+    pub fn give_consent(&mut self) -> Result<(), FlowError> {
+        if !matches!(self.state, FlowState::Authenticated { .. }) {
+            return Err(FlowError::NotAuthenticated);
+        }
+        self.consented = true;
+        Ok(())
+    }
+
+    /// The user declined on the consent page: the client gets
+    /// `access_denied`. The user stays signed in to Latchkey.
+    pub fn decline_consent(&mut self) -> Result<(), FlowError> {
+        if !matches!(self.state, FlowState::Authenticated { .. }) {
+            return Err(FlowError::NotAuthenticated);
+        }
+        self.state = FlowState::Failed {
+            error: "access_denied".to_owned(),
+            description: "The user did not allow the application to sign them in.".to_owned(),
+        };
+        Ok(())
+    }
+
     /// End the flow with an error for the client.
     pub fn fail(&mut self, error: &str, description: &str) -> Result<(), FlowError> {
         if self.state != FlowState::Pending {
@@ -168,6 +197,7 @@ mod tests {
             csrf_token: "00112233445566778899aabbccddeeff".into(),
             identifier: None,
             identified_user: None,
+            consented: false,
         }
     }
 

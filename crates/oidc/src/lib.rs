@@ -13,6 +13,7 @@ pub mod claims;
 pub mod client;
 pub mod client_auth;
 pub mod client_secret;
+pub mod consent;
 pub mod flow;
 pub mod grant;
 pub mod keys;
@@ -27,4 +28,5 @@ pub use client::{
     Client, ClientError, ClientId, ClientRepo, ClientType, ClientUpdate, GrantType, NewClient,
     TokenAuthMethod,
 };
+pub use consent::{Consent, ConsentRepo};
 pub use redirect_uri::{RedirectUri, RedirectUriError};

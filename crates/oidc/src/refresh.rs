@@ -67,6 +67,15 @@ pub trait RefreshTokenRepo {
     /// Revoke every live token of a family; returns how many were revoked.
     async fn revoke_family(&self, family_id: &str, now: UnixTime) -> Result<u64, RepoError>;
 
+    /// Revoke every live token `client_id` holds for `subject` (the user
+    /// withdrew the client's consent); returns how many were revoked.
+    async fn revoke_for_client(
+        &self,
+        subject: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<u64, RepoError>;
+
     /// A token by hash, whatever its state.
     async fn refresh_by_hash(&self, token_hash: &str) -> Result<Option<RefreshRecord>, RepoError>;
 }

@@ -1,13 +1,16 @@
-//! The account page (`/account`): the signed-in user's passkeys and
-//! fallback factors, server-rendered from the data the account JSON APIs
-//! use. It only renders; every change goes through those APIs from
-//! `account.js` (with the session's CSRF token), which reloads the page
-//! afterwards, so the rules live in one place: the API.
+//! The account page (`/account`): the signed-in user's passkeys, fallback
+//! factors and the applications they allowed, server-rendered from the
+//! data the account JSON APIs use. It only renders; every change goes
+//! through those APIs from `account.js` (with the session's CSRF token),
+//! which reloads the page afterwards (or, for a withdrawn application,
+//! takes it off the list), so the rules live in one place: the API.
 
 use askama::Template;
 
 use crate::Lang;
 use crate::assets::ACCOUNT_JS_URL;
+use crate::consent_page::scope_lines;
+use crate::i18n::CLIENT_PLACEHOLDER;
 use crate::pages::{Chrome, RenderError};
 
 /// The account page: signed in, or the "sign in first" message.
@@ -38,6 +41,22 @@ pub struct Account {
     pub password_set: bool,
     /// Whether the policy lets users set one.
     pub password_allowed: bool,
+    /// The applications the user allowed (consent), most recent first, as
+    /// `GET /api/account/apps` lists them.
+    pub apps: Vec<AppItem>,
+}
+
+/// One application the user allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppItem {
+    /// The client id (the API's `{client_id}`).
+    pub client_id: String,
+    /// The application's display name.
+    pub client_name: String,
+    /// The scopes agreed to, as stored.
+    pub scopes: Vec<String>,
+    /// When the user last agreed, Unix seconds.
+    pub granted_at: i64,
 }
 
 /// One passkey of the list.
@@ -80,6 +99,7 @@ impl AccountPage {
                 passkeys: Vec::new(),
                 recovery: String::new(),
                 show_password: false,
+                apps: Vec::new(),
             }
             .render()?);
         };
@@ -100,6 +120,22 @@ impl AccountPage {
                 },
             })
             .collect();
+        let apps = account
+            .apps
+            .iter()
+            .map(|app| {
+                let name = app.client_name.trim();
+                AppRow {
+                    item: app,
+                    receives_intro: m.consent_receives.replace(CLIENT_PLACEHOLDER, name),
+                    receives: scope_lines(m, &app.scopes),
+                    agreed: date(app.granted_at),
+                    revoke_label: m
+                        .account_apps_revoke_label
+                        .replace(CLIENT_PLACEHOLDER, name),
+                }
+            })
+            .collect();
         let recovery = match account.recovery_codes_left {
             0 => m.account_recovery_none.to_owned(),
             1 => m.account_recovery_left_one.to_owned(),
@@ -117,6 +153,7 @@ impl AccountPage {
             passkeys,
             recovery,
             show_password: account.password_allowed || account.password_set,
+            apps,
         }
         .render()?)
     }
@@ -158,6 +195,7 @@ fn error_words(m: &crate::Messages) -> Vec<(&'static str, &'static str)> {
         ("phone_changed", m.account_error_stale),
         ("no_email", m.account_error_stale),
         ("password_disabled", m.account_error_stale),
+        ("app_not_found", m.account_error_stale),
         ("other", m.account_error_other),
     ]
 }
@@ -176,6 +214,18 @@ fn date(unix: i64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+struct AppRow<'a> {
+    item: &'a AppItem,
+    /// "{client} will receive:", as on the consent page.
+    receives_intro: String,
+    /// What the application receives, one line per scope in plain words.
+    receives: Vec<String>,
+    /// The day the user last agreed, `YYYY-MM-DD`.
+    agreed: String,
+    /// The withdraw button's accessible name, naming the application.
+    revoke_label: String,
 }
 
 struct PasskeyRow<'a> {
@@ -198,6 +248,7 @@ struct AccountHtml<'a> {
     passkeys: Vec<PasskeyRow<'a>>,
     recovery: String,
     show_password: bool,
+    apps: Vec<AppRow<'a>>,
 }
 
 #[cfg(test)]
@@ -233,6 +284,16 @@ mod tests {
             recovery_codes_left: 7,
             password_set: false,
             password_allowed: false,
+            apps: Vec::new(),
+        }
+    }
+
+    fn partner() -> AppItem {
+        AppItem {
+            client_id: "partner\"<x>".into(),
+            client_name: " Partner <App> ".into(),
+            scopes: ["email", "openid", "weird"].map(str::to_owned).to_vec(),
+            granted_at: 1_700_000_000,
         }
     }
 
@@ -311,6 +372,102 @@ mod tests {
         }
         // Rename ×2, email code, phone, phone code, password (the app is set up).
         assert_eq!(inputs, 6);
+        Ok(())
+    }
+
+    #[test]
+    fn allowed_apps_are_listed_in_plain_words_with_a_named_button() -> Result<(), RenderError> {
+        for lang in Lang::ALL {
+            let m = lang.messages();
+            let mut a = alice();
+            a.apps = vec![
+                partner(),
+                AppItem {
+                    client_id: "notes".into(),
+                    client_name: "Notes".into(),
+                    scopes: vec!["openid".into()],
+                    granted_at: 951_782_400,
+                },
+            ];
+            let html = AccountPage {
+                lang,
+                account: Some(a),
+            }
+            .render()?;
+            assert!(html.contains("id=\"apps-heading\""), "{lang}");
+            assert!(
+                html.contains(&format!("{}</h2>", m.account_apps_title)),
+                "{lang}"
+            );
+            assert_eq!(html.matches("data-action=\"app-revoke\"").count(), 2);
+            // The section is there, its "none" text hidden for script to show.
+            assert!(
+                html.contains(&format!("<p data-apps-none hidden>{}", m.account_apps_none)),
+                "{lang}"
+            );
+            // Names and ids are escaped, in text and in attributes.
+            assert!(!html.contains("<App>"), "{lang}");
+            assert!(!html.contains("partner\"<x>"), "{lang}");
+            assert!(
+                html.contains("Partner &#60;App&#62;") || html.contains("Partner &lt;App&gt;"),
+                "{lang}"
+            );
+            // What the app receives, as on the consent page: openid first.
+            let first = html.find(m.consent_scope_openid);
+            let email = html.find(m.consent_scope_email);
+            assert!(first.is_some() && first < email, "{lang}");
+            assert!(
+                html.contains(&m.consent_scope_other.replace("{scope}", "weird")),
+                "{lang}"
+            );
+            assert!(
+                html.contains("<time datetime=\"2023-11-14\">2023-11-14</time>"),
+                "{lang}"
+            );
+            assert!(html.contains("2000-02-29</time>"), "{lang}");
+            // The button's accessible name says which app; its visible word
+            // is part of it (WCAG 2.5.3).
+            let label = m.account_apps_revoke_label.replace("{client}", "Notes");
+            assert!(html.contains(&format!("aria-label=\"{label}\"")), "{lang}");
+            assert!(
+                label
+                    .to_lowercase()
+                    .contains(&m.account_apps_revoke.to_lowercase()),
+                "{lang}"
+            );
+            assert!(
+                html.contains(&format!(">{}</button>", m.account_apps_revoke)),
+                "{lang}"
+            );
+            assert!(
+                html.contains(&format!("data-apps-revoked=\"{}\"", m.account_apps_revoked)),
+                "{lang}"
+            );
+            assert!(html.contains("data-e-app_not_found="), "{lang}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn no_allowed_apps_says_so() -> Result<(), RenderError> {
+        for lang in Lang::ALL {
+            let m = lang.messages();
+            let html = AccountPage {
+                lang,
+                account: Some(alice()),
+            }
+            .render()?;
+            assert!(
+                html.contains(&format!("{}</h2>", m.account_apps_title)),
+                "{lang}"
+            );
+            assert!(
+                html.contains(&format!("<p data-apps-none>{}</p>", m.account_apps_none)),
+                "{lang}"
+            );
+            assert!(!html.contains("data-app="), "{lang}");
+            assert!(!html.contains("app-revoke"), "{lang}");
+        }
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 
 mod account_page;
 mod assets;
+mod consent_page;
 mod demo_page;
 mod dev_outbox;
 mod enroll_page;
@@ -24,9 +25,10 @@ mod template_lint;
 #[cfg(test)]
 mod tests;
 
-pub use account_page::{Account, AccountPage, Contact, PasskeyItem};
+pub use account_page::{Account, AccountPage, AppItem, Contact, PasskeyItem};
 pub use assets::{ACCOUNT_JS_URL, ENROLL_JS_URL};
 pub use assets::{FORM_POST_JS_URL, LOGIN_JS_URL, STATIC_PREFIX, STYLE_CSS_URL, asset, asset_url};
+pub use consent_page::ConsentPage;
 pub use demo_page::{
     DemoClaim, DemoMethod, DemoPage, DemoProblem, DemoResult, DemoStart, DemoSummary, DemoView,
 };

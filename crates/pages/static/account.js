@@ -1,6 +1,8 @@
 // The account page: every control calls the account JSON API
 // (docs/enrollment-api.md) with the session's CSRF token and, once a change
 // is made, reloads the page, which the server renders from the new state.
+// Withdrawing an application's permission instead takes it off the list in
+// place and says so (a reload would drop the message).
 // The API holds the rules; this script only maps its error codes (and the
 // browser's DOMException names) to the words the page carries in data-e-*
 // attributes. Without script the page shows the account and says changes
@@ -207,6 +209,23 @@
     showForm(el, "form[data-action=email-verify]", true);
   }
 
+  // Withdraw the consent; the application asks again at its next sign-in.
+  async function revokeApp(el) {
+    var item = el.closest("[data-app]");
+    var sec = section(el);
+    sectionSay(el, "[data-section-status]", "");
+    await call("DELETE", "/api/account/apps/" + encodeURIComponent(item.getAttribute("data-app")));
+    var list = item.parentNode;
+    list.removeChild(item);
+    if (!list.querySelector("[data-app]")) {
+      list.hidden = true;
+      sec.querySelector("[data-apps-none]").hidden = false;
+    }
+    sectionSay(sec, "[data-section-status]", root.dataset.appsRevoked);
+    // The button is gone: keep focus in the section, next to the message.
+    sec.querySelector("h2").focus();
+  }
+
   function value(form, name) { return form.querySelector("[name=" + name + "]").value; }
 
   // Button actions: click → API → (usually) reload.
@@ -218,7 +237,8 @@
     "totp-start": startTotp,
     "totp-remove": async function () { await call("DELETE", "/api/account/totp"); reload(); },
     "recovery-generate": generateCodes,
-    "password-remove": async function () { await call("DELETE", "/api/account/password"); reload(); }
+    "password-remove": async function () { await call("DELETE", "/api/account/password"); reload(); },
+    "app-revoke": revokeApp
   };
 
   // Form actions: submit → API → (usually) reload.

@@ -46,6 +46,26 @@ pub async fn create(
         csrf_token: latchkey_core::id::random_hex(16),
         identifier: None,
         identified_user: None,
+        consented: false,
+    };
+    save(state, &flow).await?;
+    Ok(flow)
+}
+
+/// Create a flow for a request the browser's session already answers but
+/// that needs a page before the code (consent): it starts authenticated,
+/// with the session's sign-in.
+pub async fn create_signed_in(
+    state: &AppState,
+    request: AuthorizationRequest,
+    client: &Client,
+    browser_id: &str,
+    signed_in: &latchkey_oidc::session::BrowserSession,
+) -> Result<LoginFlow, ApiError> {
+    let mut flow = create(state, request, client, browser_id).await?;
+    flow.state = FlowState::Authenticated {
+        authn: signed_in.authn(),
+        sid: signed_in.sid.clone(),
     };
     save(state, &flow).await?;
     Ok(flow)

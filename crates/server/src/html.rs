@@ -24,6 +24,19 @@ pub fn lang(req: &HttpRequest) -> Lang {
     Lang::negotiate(ui.as_deref(), accept)
 }
 
+/// The language of a page that belongs to a login flow: the client's
+/// `ui_locales` when it sent them (OpenID Connect Core §3.1.2.1), else the
+/// browser's `Accept-Language`.
+#[must_use]
+pub fn flow_lang(req: &HttpRequest, flow: &latchkey_oidc::flow::LoginFlow) -> Lang {
+    let accept = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let ui = (!flow.request.ui_locales.is_empty()).then(|| flow.request.ui_locales.join(" "));
+    Lang::negotiate(ui.as_deref(), accept)
+}
+
 fn request_id(req: &HttpRequest) -> Option<String> {
     use actix_web::HttpMessage as _;
     req.extensions()

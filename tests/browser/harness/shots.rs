@@ -52,7 +52,39 @@ impl Browser {
             .decode(shot["data"].as_str().unwrap_or_default())
             .unwrap();
         std::fs::write(&file, png).unwrap();
+        self.fits_the_viewport(label).await;
         self.axe(label).await
+    }
+
+    /// Every page works at the narrowest phone width (320 CSS px): nothing
+    /// may make the page scroll sideways. Checked at whatever width the
+    /// journey runs ([`Browser::set_viewport`] narrows it).
+    async fn fits_the_viewport(&self, label: &str) {
+        let widths = self
+            .eval("[document.documentElement.scrollWidth, window.innerWidth]")
+            .await;
+        let (content, viewport) = (widths[0].as_f64(), widths[1].as_f64());
+        if let (Some(content), Some(viewport)) = (content, viewport) {
+            assert!(
+                content <= viewport + 1.0,
+                "{}: {label}: the page is {content} px wide in a {viewport} px viewport \
+                 (it scrolls sideways)\n{}",
+                self.test,
+                self.state().await
+            );
+        }
+    }
+
+    /// Emulate a `width`×`height` CSS px screen (a phone when narrow).
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({
+                "width": width, "height": height,
+                "deviceScaleFactor": 1, "mobile": width < 600,
+            }),
+        )
+        .await;
     }
 
     async fn axe(&mut self, label: &str) -> Vec<Violation> {

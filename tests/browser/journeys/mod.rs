@@ -10,6 +10,7 @@
 mod account_page;
 mod autofill;
 mod cancelled;
+mod consent_narrow;
 mod email_link;
 mod new_device;
 mod passkey_button;
@@ -82,6 +83,12 @@ impl World {
     /// Send `b` to `/authorize` as the application does (PKCE S256, state,
     /// nonce; plus `extra` parameters) and wait for the sign-in page.
     pub async fn authorize(&self, b: &Browser, extra: &[(&str, &str)]) -> SignIn {
+        self.authorize_to(b, extra, "/login?flow=").await
+    }
+
+    /// [`World::authorize`], waiting for the Latchkey page at `path`
+    /// (`/consent?flow=` when the session answers but consent is due).
+    pub async fn authorize_to(&self, b: &Browser, extra: &[(&str, &str)], path: &str) -> SignIn {
         let (verifier, challenge) = rp::pkce();
         let state = latchkey_core::id::random_hex(8);
         let nonce = latchkey_core::id::random_hex(8);
@@ -93,9 +100,8 @@ impl World {
         params.extend_from_slice(extra);
         let url = rp::authorize_url(&self.s, &self.client, &challenge, &params);
         b.goto(&url).await;
-        let login = format!("{}/login?flow=", self.s.base);
-        b.wait_for_url("the sign-in page", |u| u.starts_with(&login))
-            .await;
+        let page = format!("{}{path}", self.s.base);
+        b.wait_for_url(path, |u| u.starts_with(&page)).await;
         SignIn {
             verifier,
             state,

@@ -2,6 +2,7 @@
 //! party against a running server, on both stacks.
 
 mod algs;
+mod consent;
 mod features;
 mod logout;
 mod negative;

@@ -604,6 +604,42 @@ messages! {
     demo_error_id_token,
     /// Demo error: link to start again.
     demo_try_again,
+    /// Consent page: heading; `{client}` is the application's name.
+    consent_title,
+    /// Consent page: who is signed in; `{identifier}` is their username.
+    consent_signed_in_as,
+    /// Consent page: lead-in to the list of what the application receives.
+    consent_receives,
+    /// Consent scope `openid`.
+    consent_scope_openid,
+    /// Consent scope `profile`.
+    consent_scope_profile,
+    /// Consent scope `email`.
+    consent_scope_email,
+    /// Consent scope `phone`.
+    consent_scope_phone,
+    /// Consent scope `offline_access`.
+    consent_scope_offline_access,
+    /// Consent scope `latchkey_fallback`.
+    consent_scope_fallback,
+    /// Consent scope not known to Latchkey; `{scope}` is its name.
+    consent_scope_other,
+    /// Consent page: the allow button.
+    consent_allow,
+    /// Consent page: the decline button.
+    consent_deny,
+    /// Consent page: how to change one's mind later.
+    consent_note,
+    /// Account page: heading of the allowed applications.
+    account_apps_title,
+    /// Account page: no application was allowed.
+    account_apps_none,
+    /// Account page: withdraw consent from an application.
+    account_apps_revoke,
+    /// Account page: accessible label of the withdraw button; `{client}`.
+    account_apps_revoke_label,
+    /// Account page: notice after withdrawing.
+    account_apps_revoked,
 }
 
 /// Placeholder in [`Messages::logout_client_asked`].

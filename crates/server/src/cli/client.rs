@@ -62,6 +62,10 @@ pub struct CreateArgs {
     /// unmet_authentication_requirements.
     #[arg(long)]
     allow_acr_downgrade: bool,
+    /// Ask each user to agree before the client receives their identity
+    /// (for third-party applications; see docs/oidc.md, Consent).
+    #[arg(long)]
+    require_consent: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +87,8 @@ pub struct UpdateArgs {
     jwks_file: Option<std::path::PathBuf>,
     #[arg(long, value_name = "BOOL")]
     allow_acr_downgrade: Option<bool>,
+    #[arg(long, value_name = "BOOL")]
+    require_consent: Option<bool>,
     /// Generate a new secret (confidential clients); the old one stops working.
     #[arg(long)]
     rotate_secret: bool,
@@ -125,7 +131,7 @@ fn describe(c: &Client, secret: Option<&str>) -> String {
         "client_id:                  {}\nname:                       {}\ntype:                       {}\n\
          token_endpoint_auth_method: {}\ngrant_types:                {}\nscopes:                     {}\n\
          redirect_uris:              {}\npost_logout_redirect_uris:  {}\n\
-         id_token_alg:               {}\njwks keys:                  {}\nallow_acr_downgrade:        {}",
+         id_token_alg:               {}\njwks keys:                  {}\nallow_acr_downgrade:        {}\nrequire_consent:            {}",
         c.id,
         c.name,
         c.client_type,
@@ -137,6 +143,7 @@ fn describe(c: &Client, secret: Option<&str>) -> String {
         c.id_token_signed_response_alg,
         jwks_keys,
         c.allow_acr_downgrade,
+        c.require_consent,
     );
     if let Some(secret) = secret {
         s.push_str(&format!(
@@ -166,6 +173,7 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
                 id_token_signed_response_alg: a.id_token_alg,
                 jwks: read_jwks(a.jwks_file.as_deref())?,
                 allow_acr_downgrade: a.allow_acr_downgrade,
+                require_consent: a.require_consent,
             };
             let hash = secret.as_ref().map(|s| s.hash.clone());
             let client = new
@@ -215,6 +223,7 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
                 id_token_signed_response_alg: a.id_token_alg,
                 jwks: read_jwks(a.jwks_file.as_deref())?,
                 allow_acr_downgrade: a.allow_acr_downgrade,
+                require_consent: a.require_consent,
             };
             let mut client = client.updated(update, now).map_err(Failure::usage)?;
             let secret = if a.rotate_secret {

@@ -6,13 +6,14 @@
 //! used or expired link with `invitation_invalid`, which the page puts in
 //! words. So opening the link (as mail scanners and link previews do)
 //! reads nothing from the database and uses nothing up. The account page
-//! reads what the account APIs show (`GET /api/account/passkeys` and
-//! `GET /api/account/factors`); every change goes through those APIs.
+//! reads what the account APIs show (`GET /api/account/passkeys`,
+//! `GET /api/account/factors` and `GET /api/account/apps`); every change
+//! goes through those APIs.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use latchkey_core::{UserRepo as _, UserStatus};
-use latchkey_pages::{Account, AccountPage, Contact, EnrollPage, PasskeyItem};
+use latchkey_pages::{Account, AccountPage, AppItem, Contact, EnrollPage, PasskeyItem};
 use latchkey_passkey::CredentialRepo as _;
 use latchkey_passkey::invitation::hash_token;
 
@@ -47,9 +48,9 @@ pub async fn enroll(req: HttpRequest) -> HttpResponse {
     res
 }
 
-/// `GET /account`: the signed-in user's passkeys and fallback factors, or
-/// "sign in first" (200, no redirect: Latchkey has no client of its own to
-/// start a sign-in with).
+/// `GET /account`: the signed-in user's passkeys, fallback factors and
+/// allowed applications, or "sign in first" (200, no redirect: Latchkey has
+/// no client of its own to start a sign-in with).
 #[get("/account")]
 pub async fn account(
     req: HttpRequest,
@@ -85,10 +86,12 @@ async fn signed_in_user(
 }
 
 /// What the page shows: the same records, read the same way, as
-/// `GET /api/account/passkeys` and `GET /api/account/factors`.
+/// `GET /api/account/passkeys`, `GET /api/account/factors` and
+/// `GET /api/account/apps`.
 async fn details(state: &AppState, user: &latchkey_core::User) -> Result<Account, ApiError> {
     let passkeys = state.db.credentials_for_user(&user.id).await?;
     let factors = super::account_factors::overview::overview_of(state, user, String::new()).await?;
+    let apps = super::account_apps::apps_of(state, user).await?;
     Ok(Account {
         username: user.username.clone(),
         rp_id: state.passkeys.rp_id().to_owned(),
@@ -114,5 +117,14 @@ async fn details(state: &AppState, user: &latchkey_core::User) -> Result<Account
         recovery_codes_left: factors.recovery_codes.left,
         password_set: factors.password.set,
         password_allowed: factors.password.allowed,
+        apps: apps
+            .into_iter()
+            .map(|a| AppItem {
+                client_id: a.client_id,
+                client_name: a.client_name,
+                scopes: a.scopes,
+                granted_at: a.granted_at,
+            })
+            .collect(),
     })
 }

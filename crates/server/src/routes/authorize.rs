@@ -1,6 +1,7 @@
 //! The authorization endpoint (OpenID Connect Core §3.1.2, RFC 6749 §4.1.1)
 //! and its resume route, where a browser returns after signing in.
 
+use actix_web::cookie::Cookie;
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, get, route, web};
 use latchkey_core::{UserId, UserRepo as _, UserStatus};
@@ -16,7 +17,7 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::flows::{self, FlowLookup};
 use crate::state::AppState;
-use crate::{html, respond, session, tokens};
+use crate::{consent, html, respond, session, tokens};
 
 /// `GET` or `POST /authorize`.
 #[route("/authorize", method = "GET", method = "POST")]
@@ -142,8 +143,22 @@ async fn answer(
             )
             .is_ok();
         if satisfied && user_active(state, &s.subject).await? {
-            let code = tokens::issue_code(state, &request, s).await?;
-            return Ok(respond::success(state, req, &request, &code));
+            if !consent::needed(state, &request, client, &s.subject, false).await? {
+                let code = tokens::issue_code(state, &request, s).await?;
+                return Ok(respond::success(state, req, &request, &code));
+            }
+            if request.prompt.none {
+                // OIDC Core §3.1.2.6: the user would have to agree first.
+                let e = redirect_error(
+                    &request,
+                    "consent_required",
+                    "The user must allow this application first.",
+                );
+                return Ok(respond::error(state, req, &e));
+            }
+            let (browser_id, browser_cookie) = session::browser_id_or_new(req);
+            let flow = flows::create_signed_in(state, request, client, &browser_id, s).await?;
+            return Ok(see_other(&consent::page_path(&flow.id), browser_cookie));
         }
     }
     if request.prompt.none {
@@ -153,13 +168,22 @@ async fn answer(
     }
     let (browser_id, browser_cookie) = session::browser_id_or_new(req);
     let flow = flows::create(state, request, client, &browser_id).await?;
+    Ok(see_other(
+        &format!("/login?flow={}", flow.id),
+        browser_cookie,
+    ))
+}
+
+/// `303 See Other` to a page of Latchkey's, never cached, setting the
+/// browser-binding cookie when it is new.
+fn see_other(location: &str, browser_cookie: Option<Cookie<'static>>) -> HttpResponse {
     let mut res = HttpResponse::SeeOther();
-    res.insert_header((LOCATION, format!("/login?flow={}", flow.id)))
+    res.insert_header((LOCATION, location))
         .insert_header((CACHE_CONTROL, "no-store"));
     if let Some(c) = browser_cookie {
         res.cookie(c);
     }
-    Ok(res.finish())
+    res.finish()
 }
 
 #[derive(Deserialize)]
@@ -178,6 +202,10 @@ pub async fn resume(
     // A pending flow is only looked at; a finished one is taken, once.
     let flow = match flows::load(&state, &req, &query.flow).await {
         Ok(f) if f.is_pending() => Ok(f),
+        // Signed in, but the user has yet to allow this client.
+        Ok(f) if consent::awaited(&state, &f).await? => {
+            return Ok(see_other(&consent::page_path(&f.id), None));
+        }
         Ok(_) => flows::take_finished(&state, &req, &query.flow).await,
         Err(e) => Err(e),
     };

@@ -171,7 +171,7 @@ pub async fn nudge_page(
     )
     .await;
     let page = NudgePage {
-        lang: html::lang(&req),
+        lang: html::flow_lang(&req, &flow),
         flow_id: flow.id.clone(),
         csrf_token: flow.csrf_token.clone(),
     };

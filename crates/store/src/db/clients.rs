@@ -26,6 +26,7 @@ struct ClientRow {
     id_token_signed_response_alg: String,
     jwks: Option<String>,
     allow_acr_downgrade: bool,
+    require_consent: bool,
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, RepoError> {
@@ -57,6 +58,7 @@ impl ClientRow {
             id_token_signed_response_alg: c.id_token_signed_response_alg.as_str().to_owned(),
             jwks: c.jwks.as_ref().map(to_json).transpose()?,
             allow_acr_downgrade: c.allow_acr_downgrade,
+            require_consent: c.require_consent,
         })
     }
 
@@ -103,6 +105,7 @@ impl ClientRow {
             id_token_signed_response_alg: alg,
             jwks,
             allow_acr_downgrade: self.allow_acr_downgrade,
+            require_consent: self.require_consent,
             created_at: UnixTime(self.created_at),
             updated_at: UnixTime(self.updated_at),
         })

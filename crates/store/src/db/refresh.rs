@@ -197,6 +197,28 @@ impl RefreshTokenRepo for Db {
         .await?
     }
 
+    async fn revoke_for_client(
+        &self,
+        subject: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> Result<u64, RepoError> {
+        let (subject, client) = (subject.to_owned(), client_id.to_owned());
+        self.run(move |conn| {
+            diesel::update(
+                rt::table
+                    .filter(rt::subject.eq(&subject))
+                    .filter(rt::client_id.eq(&client))
+                    .filter(rt::revoked_at.is_null()),
+            )
+            .set(rt::revoked_at.eq(now.0))
+            .execute(conn)
+            .map(|n| n as u64)
+            .map_err(|e| repo_error(e, &[]))
+        })
+        .await?
+    }
+
     async fn refresh_by_hash(&self, token_hash: &str) -> Result<Option<RefreshRecord>, RepoError> {
         let hash = token_hash.to_owned();
         self.run(move |conn| load(conn, &hash)).await?

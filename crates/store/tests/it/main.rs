@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod clients;
+mod consents;
 mod devices;
 mod ephemeral;
 mod events;

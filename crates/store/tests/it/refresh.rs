@@ -162,7 +162,39 @@ async fn concurrent_rotations_have_exactly_one_winner(db: &Db) {
     assert_eq!((rotated, reused), (1, 19));
 }
 
+async fn withdrawn_consent_revokes_the_clients_tokens_only(db: &Db) {
+    let grant = seed(db).await;
+    let mut other = grant.clone();
+    other.subject = db
+        .create_user(NewUser::normalised("sam", None, None).unwrap())
+        .await
+        .unwrap()
+        .id;
+    db.insert_refresh(&first(grant.clone(), "a1", 10))
+        .await
+        .unwrap();
+    db.insert_refresh(&first(grant.clone(), "a2", 10))
+        .await
+        .unwrap();
+    db.insert_refresh(&first(other, "b1", 10)).await.unwrap();
+    let n = db
+        .revoke_for_client(&grant.subject.0, &grant.client_id.0, UnixTime(20))
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    for (hash, revoked) in [("a1", true), ("a2", true), ("b1", false)] {
+        let r = db.refresh_by_hash(hash).await.unwrap().unwrap();
+        assert_eq!(r.revoked_at.is_some(), revoked, "{hash}");
+    }
+    let again = db
+        .revoke_for_client(&grant.subject.0, &grant.client_id.0, UnixTime(30))
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "already revoked ones keep their time");
+}
+
 latchkey_store::db_tests!(
+    withdrawn_consent_revokes_the_clients_tokens_only,
     rotation_replaces_and_keeps_the_grant,
     reuse_is_reported_and_family_revocable,
     expiry_unknown_and_wrong_client_are_invalid,

@@ -255,7 +255,9 @@ impl From<FlowLookup> for LoginApiError {
     fn from(e: FlowLookup) -> Self {
         match e {
             FlowLookup::Flow(FlowError::NotFound | FlowError::OtherBrowser) => Self::FlowNotFound,
-            FlowLookup::Flow(FlowError::NotPending) => Self::FlowNotPending,
+            FlowLookup::Flow(FlowError::NotPending | FlowError::NotAuthenticated) => {
+                Self::FlowNotPending
+            }
             FlowLookup::Api(e) => Self::Api(e),
         }
     }

@@ -25,10 +25,9 @@ mod forms;
 mod view;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, LOCATION};
+use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use latchkey_oidc::flow::LoginFlow;
-use latchkey_pages::{ErrorKind, Feedback, Lang, LoginPage};
+use latchkey_pages::{ErrorKind, Feedback, LoginPage};
 
 use crate::error::ApiError;
 use crate::flows::{self, FlowLookup};
@@ -67,7 +66,7 @@ async fn render(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Api
     }
     let view = view::build(state, req, &flow, q.asked, q.feedback).await?;
     let login = LoginPage {
-        lang: lang(req, &flow),
+        lang: html::flow_lang(req, &flow),
         flow_id: flow.id.clone(),
         csrf_token: flow.csrf_token.clone(),
         client_name: flow.client_name.clone(),
@@ -111,17 +110,6 @@ impl PageQuery {
                 .and_then(|e| Feedback::from_query(e, n.as_deref())),
         }
     }
-}
-
-/// The page language: the client's `ui_locales` when it sent them (OpenID
-/// Connect Core §3.1.2.1), else the browser's `Accept-Language`.
-fn lang(req: &HttpRequest, flow: &LoginFlow) -> Lang {
-    let accept = req
-        .headers()
-        .get(ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let ui = (!flow.request.ui_locales.is_empty()).then(|| flow.request.ui_locales.join(" "));
-    Lang::negotiate(ui.as_deref(), accept)
 }
 
 /// `303 See Other` to `location`, never cached.

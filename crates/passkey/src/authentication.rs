@@ -58,6 +58,9 @@ pub struct AssertionOutcome {
     pub counter: u32,
     pub backup_eligible: bool,
     pub backup_state: bool,
+    /// The stored credential's attestation flag
+    /// ([`PasskeyCredential::hardware_attested`]).
+    pub hardware_attested: bool,
     /// The credential's webauthn-rs `Passkey`, updated with this use.
     pub passkey: String,
 }
@@ -66,7 +69,7 @@ impl AssertionOutcome {
     /// The method for the `amr`/`acr` table.
     #[must_use]
     pub fn auth_method(&self) -> AuthMethod {
-        auth_method(self.backup_eligible)
+        auth_method(self.backup_eligible, self.hardware_attested)
     }
 
     /// What to persist for the credential ([`crate::CredentialRepo::record_credential_use`]).
@@ -90,13 +93,15 @@ impl AssertionOutcome {
 /// The method a verified passkey assertion (always with user verification)
 /// counts as: a backup-eligible credential can be synced to other devices
 /// (L3 §6.1.3, "multi-device credential"), so it is a software-protected key
-/// (`swk`); one that is not eligible stays on its authenticator (`hwk`).
+/// (`swk`) whatever its attestation says; one that is not eligible stays on
+/// its authenticator (`hwk`), and is hardware-protected (`phrh`) only when
+/// registration proved its model by attestation.
 #[must_use]
-pub fn auth_method(backup_eligible: bool) -> AuthMethod {
-    if backup_eligible {
-        AuthMethod::PasskeySynced
-    } else {
-        AuthMethod::PasskeyDeviceBound
+pub fn auth_method(backup_eligible: bool, hardware_attested: bool) -> AuthMethod {
+    match (backup_eligible, hardware_attested) {
+        (true, _) => AuthMethod::PasskeySynced,
+        (false, true) => AuthMethod::PasskeyHardwareAttested,
+        (false, false) => AuthMethod::PasskeyDeviceBound,
     }
 }
 
@@ -246,6 +251,7 @@ impl PasskeyService {
             counter: result.counter(),
             backup_eligible: result.backup_eligible(),
             backup_state: result.backup_state(),
+            hardware_attested: credential.hardware_attested,
             passkey,
         })
     }
@@ -261,7 +267,22 @@ mod tests {
 
     #[test]
     fn backup_eligibility_decides_the_method() {
-        assert_eq!(auth_method(true), AuthMethod::PasskeySynced);
-        assert_eq!(auth_method(false), AuthMethod::PasskeyDeviceBound);
+        assert_eq!(auth_method(true, false), AuthMethod::PasskeySynced);
+        assert_eq!(auth_method(false, false), AuthMethod::PasskeyDeviceBound);
+        assert_eq!(
+            auth_method(false, true),
+            AuthMethod::PasskeyHardwareAttested
+        );
+        // A synced credential is never hardware-protected, attested or not.
+        assert_eq!(auth_method(true, true), AuthMethod::PasskeySynced);
+        assert_eq!(
+            auth_method(false, true).acr(),
+            latchkey_oidc::Acr::PhishingResistantHardware
+        );
+        assert!(auth_method(false, true).amr().contains(&"hwk"));
+        assert_eq!(
+            auth_method(true, true).acr(),
+            latchkey_oidc::Acr::PhishingResistant
+        );
     }
 }

@@ -135,6 +135,13 @@ pub struct PasskeyCredential {
     pub last_used_at: Option<UnixTime>,
     /// The browser that registered it, to help the user tell passkeys apart.
     pub user_agent: Option<String>,
+    /// Registration carried an attestation that webauthn-rs verified up to
+    /// one of the operator's trusted root CAs, for an AAGUID the operator's
+    /// allow-list accepts (§6.5, §7.1 steps 21–24): the authenticator model
+    /// is proven, not self-reported. Together with a clear BE flag this is
+    /// what earns `acr=phrh` (see [`crate::auth_method`]).
+    #[serde(default)]
+    pub hardware_attested: bool,
 }
 
 /// What one successful assertion changes on a record (§7.2 steps 21–24).

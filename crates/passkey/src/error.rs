@@ -48,6 +48,11 @@ pub enum CeremonyError {
     /// not discoverable; Latchkey's sign-in depends on discoverable ones.
     #[error("the authenticator created a credential that is not discoverable")]
     NotDiscoverable,
+    /// An attestation policy is configured and the authenticator's
+    /// attestation is missing, does not chain to a trusted root, or names
+    /// a model not on the allow-list (L3 §7.1 steps 21–24).
+    #[error("attestation not accepted: {0}")]
+    AttestationRejected(String),
     /// A stored passkey or a response could not be read.
     #[error("malformed data: {0}")]
     Malformed(String),
@@ -67,6 +72,19 @@ impl CeremonyError {
         }
     }
 
+    /// Map an error of an attested registration: webauthn-rs's attestation
+    /// errors (its `Attestation…` variants: missing, unverifiable or
+    /// untrusted attestation, AAGUID not allowed) mean the operator's policy
+    /// refused this authenticator; anything else as [`Self::from_webauthn`].
+    pub(crate) fn from_attestation(e: WebauthnError) -> Self {
+        let name = format!("{e:?}");
+        if name.starts_with("Attestation") || name.contains("Aaguid") {
+            Self::AttestationRejected(name)
+        } else {
+            Self::from_webauthn(e)
+        }
+    }
+
     /// What to tell the user. `NoCredentials` reads as `NoPasskeyAtAll`,
     /// which describes an account: it arises only in identifier-first flows,
     /// and callers must not show it to a visitor who may not learn whether
@@ -76,7 +94,7 @@ impl CeremonyError {
         match self {
             Self::UnknownCredential => PasskeyFailure::UnknownCredential,
             Self::Security(_) => PasskeyFailure::SecurityError,
-            Self::NotDiscoverable => PasskeyFailure::NotSupported,
+            Self::NotDiscoverable | Self::AttestationRejected(_) => PasskeyFailure::NotSupported,
             Self::NoCredentials => PasskeyFailure::NoPasskeyAtAll,
             _ => PasskeyFailure::VerificationFailed,
         }

@@ -15,6 +15,7 @@
 //! Nothing here does I/O; the server stores state and records.
 
 mod aaguid;
+mod attestation;
 mod authdata;
 mod authentication;
 mod credential;
@@ -25,6 +26,7 @@ mod registration;
 mod service;
 
 pub use aaguid::{AaguidNames, AaguidTableError, GENERIC_NAME};
+pub use attestation::{AttestationPolicy, AttestationPolicyError, TrustedRoot};
 pub use authentication::{
     AssertionOutcome, AuthenticationState, Mediation, PresentedCredential, auth_method,
 };

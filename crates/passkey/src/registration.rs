@@ -3,7 +3,8 @@
 use latchkey_core::{UnixTime, User, UserId};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, CredentialID, PasskeyRegistration, RegisterPublicKeyCredential,
+    AttestedPasskeyRegistration, CreationChallengeResponse, CredentialID, Passkey,
+    PasskeyRegistration, RegisterPublicKeyCredential,
 };
 
 use crate::authdata::parse_attestation_object;
@@ -18,10 +19,18 @@ const MAX_USER_AGENT_CHARS: usize = 256;
 /// it can wait in the ephemeral store (taken atomically before
 /// [`PasskeyService::finish_registration`]); it must never travel to the
 /// browser, since it holds the challenge.
+///
+/// Exactly one of the two ceremonies is set: `state` without an attestation
+/// policy (attestation `none`), `attested` with one. Two optional fields
+/// rather than an enum keep states stored before attestation existed
+/// readable.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistrationState {
     user_id: UserId,
-    state: PasskeyRegistration,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<PasskeyRegistration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    attested: Option<AttestedPasskeyRegistration>,
 }
 
 impl RegistrationState {
@@ -51,8 +60,12 @@ impl PasskeyService {
     ///
     /// The options require a discoverable credential (`residentKey:
     /// "required"`, L3 §5.4.6), because usernameless and autofill sign-in
-    /// only find discoverable ones; user verification is required and
-    /// attestation is `none` (webauthn-rs's passkey defaults).
+    /// only find discoverable ones; user verification is required.
+    /// Attestation is `none` (webauthn-rs's passkey defaults) unless the
+    /// operator configured an [`crate::AttestationPolicy`]: then the
+    /// authenticator is asked for its attestation, and only one that chains
+    /// to a trusted root for an allowed AAGUID can finish (webauthn-rs
+    /// verifies both; see `docs/configuration.md`, `[passkeys]`).
     pub fn start_registration(
         &self,
         user: &User,
@@ -64,10 +77,29 @@ impl PasskeyService {
             .map(|c| CredentialID::from(c.credential_id.as_bytes().to_vec()))
             .collect();
         let exclude = (!exclude.is_empty()).then_some(exclude);
-        let (mut options, state) = self
-            .webauthn
-            .start_passkey_registration(handle, &user.username, &user.display_name, exclude)
-            .map_err(|e| CeremonyError::Config(e.to_string()))?;
+        let (mut options, state) = match &self.attestation {
+            None => {
+                let (options, state) = self
+                    .webauthn
+                    .start_passkey_registration(handle, &user.username, &user.display_name, exclude)
+                    .map_err(|e| CeremonyError::Config(e.to_string()))?;
+                (options, (Some(state), None))
+            }
+            Some(policy) => {
+                let (options, state) = self
+                    .webauthn
+                    .start_attested_passkey_registration(
+                        handle,
+                        &user.username,
+                        &user.display_name,
+                        exclude,
+                        policy.ca_list().clone(),
+                        None,
+                    )
+                    .map_err(|e| CeremonyError::Config(e.to_string()))?;
+                (options, (None, Some(state)))
+            }
+        };
         // Fail closed: without authenticatorSelection the browser would be
         // free to create a non-discoverable credential.
         let selection = options
@@ -82,7 +114,8 @@ impl PasskeyService {
         selection.require_resident_key = true;
         let state = RegistrationState {
             user_id: user.id.clone(),
-            state,
+            state: state.0,
+            attested: state.1,
         };
         Ok((options, state))
     }
@@ -97,10 +130,28 @@ impl PasskeyService {
         state: &RegistrationState,
         context: RegistrationContext,
     ) -> Result<PasskeyCredential, CeremonyError> {
-        let passkey = self
-            .webauthn
-            .finish_passkey_registration(response, &state.state)
-            .map_err(CeremonyError::from_webauthn)?;
+        // An attested credential becomes an ordinary `Passkey` once
+        // registered: sign-in verifies both kinds the same way.
+        let (passkey, attested): (Passkey, bool) = match (&state.state, &state.attested) {
+            (Some(plain), None) => (
+                self.webauthn
+                    .finish_passkey_registration(response, plain)
+                    .map_err(CeremonyError::from_webauthn)?,
+                false,
+            ),
+            (None, Some(attested)) => (
+                self.webauthn
+                    .finish_attested_passkey_registration(response, attested)
+                    .map_err(CeremonyError::from_attestation)?
+                    .into(),
+                true,
+            ),
+            _ => {
+                return Err(CeremonyError::Malformed(
+                    "registration state holds no single ceremony".into(),
+                ));
+            }
+        };
         let credential_id = CredentialId::try_from(passkey.cred_id().as_ref())?;
         if response
             .extensions
@@ -117,6 +168,14 @@ impl PasskeyService {
                 "credential id differs between the response and its authenticator data".into(),
             ));
         }
+        // webauthn-rs checked the AAGUID against the policy's list while
+        // verifying the attestation; checking again here keeps the stored
+        // flag right even if the policy changed since the ceremony began.
+        let hardware_attested = attested
+            && self
+                .attestation
+                .as_ref()
+                .is_some_and(|policy| policy.allows(data.aaguid));
         let friendly_name = match context.friendly_name.as_deref() {
             Some(name) => crate::credential::normalise_friendly_name(name)
                 .map_err(|e| CeremonyError::Malformed(e.to_string()))?,
@@ -139,6 +198,7 @@ impl PasskeyService {
             user_agent: context
                 .user_agent
                 .map(|ua| shorten(&ua, MAX_USER_AGENT_CHARS)),
+            hardware_attested,
         })
     }
 }

@@ -9,6 +9,7 @@ use url::Url;
 use webauthn_rs::prelude::{Webauthn, WebauthnBuilder};
 
 use crate::aaguid::AaguidNames;
+use crate::attestation::AttestationPolicy;
 use crate::error::CeremonyError;
 
 /// How long a ceremony may take by default. WebAuthn L3 §5.4 recommends
@@ -31,6 +32,9 @@ pub struct PasskeyConfig {
     /// The ceremony timeout, sent to the browser and used as the TTL of the
     /// ceremony state in the ephemeral store.
     pub timeout: Duration,
+    /// Which authenticator models count as hardware-protected; `None`
+    /// (the default) asks for no attestation, and no passkey earns `phrh`.
+    pub attestation: Option<AttestationPolicy>,
 }
 
 impl PasskeyConfig {
@@ -42,6 +46,7 @@ impl PasskeyConfig {
             rp_origin,
             rp_name: rp_name.into(),
             timeout: DEFAULT_TIMEOUT,
+            attestation: None,
         }
     }
 }
@@ -57,6 +62,7 @@ impl PasskeyConfig {
 pub struct PasskeyService {
     pub(crate) webauthn: Webauthn,
     pub(crate) names: AaguidNames,
+    pub(crate) attestation: Option<AttestationPolicy>,
     timeout: Duration,
     rp_id: String,
 }
@@ -76,6 +82,7 @@ impl PasskeyService {
         Ok(Self {
             webauthn,
             names,
+            attestation: config.attestation,
             timeout: config.timeout,
             rp_id: config.rp_id,
         })

@@ -3,6 +3,7 @@
 //! `/authorize/resume` → code → `/token` → an ID token with the passkey's
 //! `amr`/`acr`; and the hostile cases around it. On both stacks.
 
+mod attestation;
 mod hostile;
 mod malformed;
 mod signin;

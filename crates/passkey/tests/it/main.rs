@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attestation;
 mod ceremonies;
 mod hostile;
 mod support;

@@ -161,7 +161,7 @@ async fn enrollment_of(
         .map(|c| PasskeySummary {
             backup_eligible: c.backup_eligible,
             transports: c.transports,
-            hardware_attested: false,
+            hardware_attested: c.hardware_attested,
         })
         .collect();
     let phone = state.db.phone(user_id).await?;

@@ -131,7 +131,8 @@ pub async fn finish(
     }
     tracing::info!(user = %user.id, credential = %credential.credential_id, "passkey enrolled by invitation");
 
-    let method = latchkey_passkey::auth_method(credential.backup_eligible);
+    let method =
+        latchkey_passkey::auth_method(credential.backup_eligible, credential.hardware_attested);
     let authn = AuthnResult::new(user.id.clone(), vec![method], now);
     let previous = session::session_cookie_value(&req);
     let (browser_session, cookie) =

@@ -24,6 +24,7 @@ struct PasskeyRow {
     created_at: i64,
     last_used_at: Option<i64>,
     user_agent: Option<String>,
+    hardware_attested: bool,
 }
 
 impl PasskeyRow {
@@ -42,6 +43,7 @@ impl PasskeyRow {
             created_at: c.created_at.0,
             last_used_at: c.last_used_at.map(|t| t.0),
             user_agent: c.user_agent.clone(),
+            hardware_attested: c.hardware_attested,
         })
     }
 
@@ -64,6 +66,7 @@ impl PasskeyRow {
             created_at: UnixTime(self.created_at),
             last_used_at: self.last_used_at.map(UnixTime),
             user_agent: self.user_agent,
+            hardware_attested: self.hardware_attested,
         })
     }
 }

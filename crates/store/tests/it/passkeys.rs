@@ -29,6 +29,7 @@ fn credential(user: &UserId, id: &[u8], created_at: i64) -> PasskeyCredential {
         created_at: UnixTime(created_at),
         last_used_at: None,
         user_agent: Some("Mozilla/5.0".into()),
+        hardware_attested: false,
     }
 }
 
@@ -44,8 +45,11 @@ fn usage(counter: u32, at: i64) -> CredentialUse {
 async fn roundtrip_and_list(db: &Db) {
     let alice = new_user(db, "alice").await;
     let bob = new_user(db, "bob").await;
+    // An attested security key: the flag must come back as stored.
     let second = PasskeyCredential {
         aaguid: uuid::Uuid::nil(),
+        backup_eligible: false,
+        hardware_attested: true,
         transports: vec![],
         last_used_at: Some(UnixTime(300)),
         user_agent: None,

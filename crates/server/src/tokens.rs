@@ -79,12 +79,49 @@ pub async fn remember_redeemed(
     redeemed: &RedeemedCode,
 ) -> Result<(), ApiError> {
     let bytes = serde_json::to_vec(redeemed).map_err(|e| ApiError::Internal(e.to_string()))?;
-    // Kept as long as the access token lives (and at least the refresh grace).
-    let ttl = secs(state.lifetimes.access_token.max(state.lifetimes.code));
     state
         .ephemeral
-        .put(&format!("code-used:{}", digest(code)), &bytes, ttl)
+        .put(
+            &format!("code-used:{}", digest(code)),
+            &bytes,
+            redeemed_ttl(state),
+        )
         .await?;
+    Ok(())
+}
+
+/// How long a code's presentations are counted and what it issued is
+/// remembered: as long as the access token lives (and at least the code).
+fn redeemed_ttl(state: &AppState) -> Duration {
+    secs(state.lifetimes.access_token.max(state.lifetimes.code))
+}
+
+/// Count a presentation of `code` at the token endpoint, across nodes. Only
+/// the first (1) may redeem it; any later one is a replay, even while the
+/// first is still minting its tokens.
+pub async fn count_presentation(state: &AppState, code: &str) -> Result<u64, ApiError> {
+    Ok(state
+        .ephemeral
+        .increment(&format!("code-uses:{}", digest(code)), redeemed_ttl(state))
+        .await?)
+}
+
+/// After the first redemption stored what it issued
+/// ([`remember_redeemed`]): whether a replay was counted meanwhile. A
+/// replay counted before this probe may have found nothing to revoke yet,
+/// so the first redemption then revokes its own tokens; one counted after
+/// it finds the record and revokes them itself.
+pub async fn replayed_meanwhile(state: &AppState, code: &str) -> Result<bool, ApiError> {
+    // The first presentation counted 1, this probe 2; more is a replay.
+    Ok(count_presentation(state, code).await? > 2)
+}
+
+/// Revoke what one redemption of a code issued.
+pub async fn revoke_redeemed(state: &AppState, redeemed: &RedeemedCode) -> Result<(), ApiError> {
+    revoke_access_token(state, &redeemed.access_token_jti, redeemed.access_token_exp).await?;
+    if let Some(family) = &redeemed.refresh_family {
+        state.db.revoke_family(family, state.clock.now()).await?;
+    }
     Ok(())
 }
 
@@ -101,11 +138,7 @@ pub async fn revoke_replayed(state: &AppState, code: &str) -> Result<bool, ApiEr
     let Ok(redeemed) = serde_json::from_slice::<RedeemedCode>(&bytes) else {
         return Ok(true);
     };
-    let now = state.clock.now();
-    revoke_access_token(state, &redeemed.access_token_jti, redeemed.access_token_exp).await?;
-    if let Some(family) = &redeemed.refresh_family {
-        state.db.revoke_family(family, now).await?;
-    }
+    revoke_redeemed(state, &redeemed).await?;
     tracing::warn!("authorization code replayed; tokens it issued were revoked");
     Ok(true)
 }

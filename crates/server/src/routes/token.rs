@@ -108,6 +108,7 @@ pub async fn token(
         GrantType::RefreshToken => refresh_token(&state, &client, &params).await,
         GrantType::ClientCredentials => client_credentials(&state, &client, &params),
     }
+    .inspect(|_| state.metrics.token_issued(grant.as_str()))
 }
 
 async fn authorization_code(
@@ -121,12 +122,22 @@ async fn authorization_code(
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| ApiError::invalid_request("redirect_uri is required"))?;
-    let Some(data) = tokens::take_code(state, code).await? else {
+    // Every presentation is counted first, so a replay is recognised even
+    // while the first redemption is still minting (on any node).
+    if tokens::count_presentation(state, code).await? > 1 {
         if tokens::revoke_replayed(state, code).await? {
             return Err(invalid_grant(
                 "the authorization code was already used; tokens issued with it are revoked",
             ));
         }
+        // Nothing to revoke yet: the first redemption is still under way
+        // (and revokes its own tokens when it sees this replay), or the
+        // code was never valid.
+        return Err(invalid_grant(
+            "the authorization code is unknown, expired or already used",
+        ));
+    }
+    let Some(data) = tokens::take_code(state, code).await? else {
         return Err(invalid_grant(
             "the authorization code is unknown or expired",
         ));
@@ -164,6 +175,12 @@ async fn authorization_code(
         refresh_family: minted.refresh_family.clone(),
     };
     tokens::remember_redeemed(state, code, &redeemed).await?;
+    if tokens::replayed_meanwhile(state, code).await? {
+        // A replay arrived while these tokens were minted: they are
+        // answered, but dead, as if the replay had come just after.
+        tokens::revoke_redeemed(state, &redeemed).await?;
+        tracing::warn!("authorization code replayed during its redemption; its tokens are revoked");
+    }
     Ok(ok(&minted.response))
 }
 

@@ -20,6 +20,7 @@
 //!   has expired (`expires_at = retires_at + max token lifetime`), so tokens
 //!   issued just before a rotation keep verifying.
 
+mod es256;
 mod generate;
 mod rotation;
 mod seal;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::es256::Es256Signer;
 use super::generate::public_jwk;
 use super::{KeyError, StoredKey, TokenError, open};
 use crate::alg::SigningAlg;
@@ -30,6 +31,8 @@ struct Entry {
     /// Only for keys that may still sign; retired keys' private halves are
     /// never decrypted into long-lived memory.
     encoding: Option<EncodingKey>,
+    /// ES256 keys that may sign, parsed once (see `es256.rs`).
+    es256: Option<Es256Signer>,
     decoding: DecodingKey,
 }
 
@@ -137,6 +140,12 @@ fn entry(key: &StoredKey, enc_key: &[u8; 32], now: UnixTime) -> Result<Entry, Ke
     } else {
         None
     };
+    let es256 = match key.alg {
+        SigningAlg::ES256 if may_sign => {
+            Some(Es256Signer::from_pkcs8_der(&der).map_err(|e| malformed(&key.kid, e))?)
+        }
+        _ => None,
+    };
     let parsed: Jwk =
         serde_json::from_value(jwk.clone()).map_err(|e| malformed(&key.kid, e.to_string()))?;
     let decoding =
@@ -150,6 +159,7 @@ fn entry(key: &StoredKey, enc_key: &[u8; 32], now: UnixTime) -> Result<Entry, Ke
         retires_at: key.retires_at,
         expires_at: key.expires_at,
         encoding,
+        es256,
         decoding,
     })
 }
@@ -217,6 +227,9 @@ impl KeySet {
         let mut header = Header::new(jwt_alg(alg));
         header.typ = Some(typ.to_owned());
         header.kid = Some(entry.kid.clone());
+        if let Some(fast) = &entry.es256 {
+            return fast.sign(&header, claims);
+        }
         jsonwebtoken::encode(&header, claims, key).map_err(|e| KeyError::Sign(e.to_string()))
     }
 

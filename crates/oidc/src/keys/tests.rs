@@ -345,3 +345,42 @@ fn no_active_key_is_an_error() {
     ));
     assert_eq!(set.jwks(T0), serde_json::json!({"keys": []}));
 }
+
+/// The parsed-once ES256 signer (`es256.rs`, on ring) is a pure speed-up:
+/// its tokens have jsonwebtoken's header and claims encoding (only the
+/// randomised signature differs) and verify with the published JWK as a
+/// relying party does.
+#[test]
+fn es256_fast_path_matches_jsonwebtoken() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let keys = initial_keys(&ENC, T0).unwrap();
+    let set = set_at(&keys, T0);
+    let stored = keys.iter().find(|k| k.alg == SigningAlg::ES256).unwrap();
+    let der = open(&ENC, &stored.kid, &stored.private_key).unwrap();
+    let c = claims(T0.0 + 60);
+    let ours = set.sign(SigningAlg::ES256, "at+jwt", &c, T0).unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some(stored.kid.clone());
+    let theirs =
+        jsonwebtoken::encode(&header, &c, &jsonwebtoken::EncodingKey::from_ec_der(&der)).unwrap();
+    let signed_part = |jws: &str| jws.rsplit_once('.').unwrap().0.to_owned();
+    assert_eq!(signed_part(&ours), signed_part(&theirs));
+    let sig = ours.rsplit_once('.').unwrap().1;
+    assert_eq!(URL_SAFE_NO_PAD.decode(sig).unwrap().len(), 64, "r || s");
+
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(&stored.public_jwk).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    v.validate_exp = false;
+    let back = jsonwebtoken::decode::<Claims>(&ours, &key, &v).unwrap();
+    assert_eq!(back.claims, c);
+    // A flipped signature bit is refused by our own verifier too.
+    let mut forged = ours.into_bytes();
+    let last = forged.len() - 2;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let r: Result<Claims, KeyError> = set.verify(&forged, None, T0, false);
+    assert!(r.is_err());
+}

@@ -5,14 +5,17 @@
 
 mod support;
 
+mod account_apps;
 mod delivery;
 mod demo;
+mod deploy;
 mod enroll;
 mod fallback;
 mod faults;
 mod health;
 mod jwks;
 mod login_page;
+mod metrics;
 mod oidc;
 mod openapi;
 mod pages;

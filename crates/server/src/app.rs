@@ -7,7 +7,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, web};
 
 use crate::error::{ApiError, extractor_error};
-use crate::middleware::{request_id::request_id, security_headers::security_headers};
+use crate::middleware::{
+    metrics::metrics, request_id::request_id, security_headers::security_headers,
+};
 use crate::routes;
 use crate::state::AppState;
 
@@ -44,6 +46,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error(e)))
         .service(routes::health::healthz)
         .service(routes::health::readyz)
+        .service(routes::metrics::metrics)
         .service(routes::assets::asset)
         .service(routes::discovery::openid_configuration)
         .service(routes::authorize::authorize)
@@ -61,6 +64,8 @@ pub fn app(
         .service(routes::account::finish)
         .service(routes::account::rename)
         .service(routes::account::remove)
+        .service(routes::account_apps::list)
+        .service(routes::account_apps::remove)
         .configure(routes::account_factors::configure)
         .service(routes::account_page::enroll)
         .service(routes::account_page::account)
@@ -70,12 +75,16 @@ pub fn app(
         .service(routes::fallback_pages::use_email_link)
         .service(routes::fallback_pages::nudge_page)
         .service(routes::fallback_pages::nudge_choice)
+        .service(routes::consent::consent_page)
+        .service(routes::consent::consent_answer)
         .service(routes::openapi::openapi)
         .service(routes::dev_outbox::outbox)
         .configure(routes::demo::configure)
         .default_service(web::to(not_found))
         .wrap(security_headers(https))
         .wrap(from_fn(request_id))
+        // Outermost: counts and times every answer, the others' included.
+        .wrap(from_fn(metrics))
 }
 
 async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

@@ -80,9 +80,15 @@ pub(super) fn database_url(url: &str) -> Option<String> {
 pub(super) fn ephemeral_url(url: &str) -> Option<String> {
     match scheme(url).map(str::to_ascii_lowercase).as_deref() {
         Some("memory") => None,
-        Some("redis" | "rediss") => Url::parse(url)
+        Some("redis") => Url::parse(url)
             .err()
             .map(|e| format!(" (the URL does not parse: {e})")),
+        // Refused at start rather than failing at the first connection.
+        Some("rediss") => Some(
+            " (rediss:// (Redis over TLS) is not supported yet; use redis:// on a private \
+             network or a TLS sidecar)"
+                .to_owned(),
+        ),
         _ => Some(found_scheme(url)),
     }
 }
@@ -134,7 +140,8 @@ mod tests {
         assert!(database_url("mysql://db/x").is_some());
         assert_eq!(ephemeral_url("memory://"), None);
         assert_eq!(ephemeral_url("redis://:pw@cache:6379/0"), None);
-        assert_eq!(ephemeral_url("rediss://cache"), None);
+        let tls = ephemeral_url("rediss://cache").unwrap();
+        assert!(tls.contains("not supported yet"), "{tls}");
         assert!(ephemeral_url("memcached://cache").is_some());
         assert!(ephemeral_url("cache:6379").is_some());
     }

@@ -59,7 +59,7 @@ pub(super) const KEYS: &[KeySpec] = &[
     key("database.url_file", FILE),
     key("database.pool_size", "an integer from 1 to 256"),
     key("database.connect_timeout_secs", "an integer from 1 to 120"),
-    secret("ephemeral.url", "a memory://, redis:// or rediss:// URL"),
+    secret("ephemeral.url", "a memory:// or redis:// URL"),
     key("ephemeral.url_file", FILE),
     key("ephemeral.max_entries", "an integer of at least 100"),
     key("ephemeral.key_prefix", "a string"),
@@ -126,6 +126,29 @@ pub(super) const KEYS: &[KeySpec] = &[
         "demo.enabled",
         "true or false (leave the key out for on in dev mode, off otherwise)",
     ),
+    key("metrics.enabled", "true or false"),
+    secret(
+        "metrics.bearer_token",
+        "at least 16 printable ASCII characters without spaces, like the output of `openssl rand -hex 32`",
+    ),
+    key("metrics.bearer_token_file", FILE),
+    key(
+        "telemetry.otlp_endpoint",
+        "an http(s) URL of an OTLP/HTTP collector without credentials, query or fragment, like http://collector:4318",
+    ),
+    key(
+        "telemetry.service_name",
+        "a non-empty string of at most 128 bytes",
+    ),
+    key("telemetry.sampling_ratio", "a number from 0 to 1"),
+    key(
+        "passkeys.attestation_ca_files",
+        "a list of readable PEM files of X.509 attestation root CAs (in the environment: paths separated by commas), set together with passkeys.aaguid_allow_list",
+    ),
+    key(
+        "passkeys.aaguid_allow_list",
+        "a list of AAGUIDs like \"cb69481e-8ff7-4039-93ec-0a2729a154a8\" (in the environment: separated by commas), set together with passkeys.attestation_ca_files",
+    ),
 ];
 
 /// The tables, so `LATCHKEY_SERVER=…` or `server = 1` get a precise message.
@@ -140,6 +163,9 @@ pub(super) const SECTIONS: &[&str] = &[
     "email",
     "sms",
     "demo",
+    "metrics",
+    "telemetry",
+    "passkeys",
 ];
 
 /// The environment variables with our prefix that are not configuration keys:

@@ -17,6 +17,8 @@ mod delivery;
 mod error;
 mod fallback;
 mod keys;
+mod observability;
+mod passkeys;
 mod raw;
 mod resolve;
 mod secret;
@@ -31,6 +33,8 @@ use url::Url;
 
 pub use delivery::{DEV_EMAIL_FROM, EmailConfig, SmsConfig};
 pub use error::{ConfigError, Problem};
+pub use observability::{MetricsConfig, SamplingRatio, TelemetryConfig};
+pub use passkeys::PasskeysConfig;
 pub use secret::{REDACTED, Secret};
 
 /// The file read when no `--config` is given, relative to the working directory.
@@ -77,6 +81,12 @@ pub struct Config {
     pub fallback: latchkey_fallback::policy::PolicyConfig,
     /// The built-in demo relying application at `/demo`.
     pub demo: DemoConfig,
+    /// The Prometheus endpoint `/metrics`.
+    pub metrics: MetricsConfig,
+    /// OpenTelemetry trace export (off unless `telemetry.otlp_endpoint`).
+    pub telemetry: TelemetryConfig,
+    /// Passkey attestation policy (`[passkeys]`; off by default).
+    pub passkeys: PasskeysConfig,
 }
 
 /// The built-in demo relying application (`/demo`).
@@ -140,7 +150,7 @@ impl Default for DatabaseConfig {
 /// The ephemeral store: login flows, challenges, codes, counters, sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EphemeralConfig {
-    /// `memory://` (one node) or `redis://` / `rediss://` (shared by nodes).
+    /// `memory://` (one node) or `redis://` (shared by nodes).
     /// A secret: Redis URLs may carry a password.
     pub url: Secret,
     /// Bound of the in-memory store, so a flood of abandoned flows cannot

@@ -45,6 +45,12 @@ pub(super) struct RawConfig {
     pub sms: RawSms,
     #[serde(default)]
     pub demo: RawDemo,
+    #[serde(default)]
+    pub metrics: RawMetrics,
+    #[serde(default)]
+    pub telemetry: RawTelemetry,
+    #[serde(default)]
+    pub passkeys: RawPasskeys,
     /// The fallback policy: its own language, checked by
     /// `latchkey_fallback::policy` (unknown keys there name the rule).
     pub fallback: Option<Value>,
@@ -134,6 +140,29 @@ pub(super) struct RawSms {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDemo {
     pub enabled: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMetrics {
+    pub enabled: Option<Value>,
+    pub bearer_token: Option<Value>,
+    pub bearer_token_file: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTelemetry {
+    pub otlp_endpoint: Option<Value>,
+    pub service_name: Option<Value>,
+    pub sampling_ratio: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPasskeys {
+    pub attestation_ca_files: Option<Value>,
+    pub aaguid_allow_list: Option<Value>,
 }
 
 /// One layer's own data, checked before merging so that a typo in the file is

@@ -156,7 +156,7 @@ impl Resolver<'_> {
 
     /// Environment values are strings: `true`, `yes`, `on`, `1` and their
     /// opposites count as booleans.
-    fn bool(&mut self, key: &str, value: Option<Value>) -> Option<bool> {
+    pub(super) fn bool(&mut self, key: &str, value: Option<Value>) -> Option<bool> {
         let value = value?;
         let b = value.to_bool_lossy();
         if b.is_none() {
@@ -213,6 +213,9 @@ impl Resolver<'_> {
         let demo = DemoConfig {
             enabled: self.bool("demo.enabled", raw.demo.enabled),
         };
+        let metrics = self.metrics(raw.metrics);
+        let telemetry = self.telemetry(raw.telemetry);
+        let passkeys = self.passkeys(raw.passkeys);
         Some(Config {
             issuer: issuer?,
             dev_mode,
@@ -228,6 +231,9 @@ impl Resolver<'_> {
             sms,
             fallback,
             demo,
+            metrics,
+            telemetry,
+            passkeys,
         })
     }
 

@@ -593,6 +593,8 @@ fn ranges_and_schemes_are_checked() {
         ),
         ("LATCHKEY_DATABASE__URL", "sqlite://", "database.url"),
         ("LATCHKEY_EPHEMERAL__URL", "memcached://h", "ephemeral.url"),
+        // TLS to Redis is not built in: refused at start, not at connect.
+        ("LATCHKEY_EPHEMERAL__URL", "rediss://cache", "ephemeral.url"),
         ("LATCHKEY_LOG__FORMAT", "xml", "log.format"),
         ("LATCHKEY_LOG__LEVEL", "info,[", "log.level"),
         ("LATCHKEY_DEV_MODE", "maybe", "dev_mode"),
@@ -610,7 +612,7 @@ fn ranges_and_schemes_are_checked() {
         None,
         &[
             ("LATCHKEY_DATABASE__URL", "postgresql://db/x"),
-            ("LATCHKEY_EPHEMERAL__URL", "rediss://:pw@cache:6380/0"),
+            ("LATCHKEY_EPHEMERAL__URL", "redis://:pw@cache:6380/0"),
             ("LATCHKEY_DATABASE__POOL_SIZE", "256"),
             ("LATCHKEY_LOG__LEVEL", "info,latchkey_server=debug"),
         ],

@@ -30,6 +30,7 @@ diesel::table! {
         id_token_signed_response_alg -> Text,
         jwks -> Nullable<Text>,
         allow_acr_downgrade -> Bool,
+        require_consent -> Bool,
     }
 }
 
@@ -79,6 +80,7 @@ diesel::table! {
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
         user_agent -> Nullable<Text>,
+        hardware_attested -> Bool,
     }
 }
 
@@ -156,6 +158,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consents (user_id, client_id, scope) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        granted_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -168,7 +179,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     password_credentials,
     known_devices,
-    auth_events
+    auth_events,
+    consents
 );
 
 /// Every table in this schema, for the parity test and `/readyz`.
@@ -185,4 +197,5 @@ pub const TABLES: &[&str] = &[
     "password_credentials",
     "known_devices",
     "auth_events",
+    "consents",
 ];

@@ -6,6 +6,7 @@
 mod support;
 
 mod account_apps;
+mod account_profile;
 mod delivery;
 mod demo;
 mod deploy;

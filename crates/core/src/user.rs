@@ -137,6 +137,9 @@ pub trait UserRepo {
     async fn list_users(&self, limit: u32) -> Result<Vec<User>, RepoError>;
     /// Change a user's status; `NotFound` when there is no such user.
     async fn set_user_status(&self, id: &UserId, status: UserStatus) -> Result<(), RepoError>;
+    /// Change a user's display name (already validated by the caller);
+    /// `false` when there is no such user.
+    async fn set_display_name(&self, id: &UserId, display_name: &str) -> Result<bool, RepoError>;
 }
 
 #[cfg(test)]

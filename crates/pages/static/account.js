@@ -249,6 +249,22 @@
         { friendly_name: value(form, "friendly_name") });
       reload();
     },
+    "profile-save": async function (form) {
+      var done = await call("PATCH", "/api/account/profile",
+        { display_name: value(form, "display_name") });
+      // Let the device's passkey manager show the new name too (WebAuthn
+      // Signal API): name is the username the passkeys were made with.
+      var handle = userHandle(done.user_id);
+      if (PKC && typeof PKC.signalCurrentUserDetails === "function" && handle) {
+        try {
+          await PKC.signalCurrentUserDetails({
+            rpId: root.dataset.rpId, userId: handle,
+            name: done.username, displayName: done.display_name
+          });
+        } catch (e) { /* a hint to the device only; the name is saved here */ }
+      }
+      reload();
+    },
     "email-verify": async function (form) {
       await call("POST", "/api/account/email/verify", { code: value(form, "code") });
       reload();

@@ -64,6 +64,7 @@ pub fn app(
         .service(routes::account::finish)
         .service(routes::account::rename)
         .service(routes::account::remove)
+        .service(routes::account_profile::update)
         .service(routes::account_apps::list)
         .service(routes::account_apps::remove)
         .configure(routes::account_factors::configure)

@@ -87,6 +87,28 @@ impl Browser {
         .await;
     }
 
+    /// Record every `PublicKeyCredential.signalCurrentUserDetails()` the
+    /// pages make, as its JSON argument, in `sessionStorage` (so the record
+    /// survives the reload that follows a change). Where the browser has no
+    /// such function, a recording stand-in that resolves is installed: the
+    /// journey proves what the page asks for, not what Chromium does with it.
+    /// Applies to documents loaded from now on.
+    pub async fn observe_signals(&self) {
+        self.on_new_document(
+            "(() => { const P = window.PublicKeyCredential; if (!P) return;              const real = typeof P.signalCurrentUserDetails === 'function'                ? P.signalCurrentUserDetails.bind(P) : () => Promise.resolve();              P.signalCurrentUserDetails = (o) => {                const all = JSON.parse(sessionStorage.getItem('__latchkeySignals') || '[]');                all.push(o); sessionStorage.setItem('__latchkeySignals', JSON.stringify(all));                return real(o); }; })();",
+        )
+        .await;
+    }
+
+    /// The `signalCurrentUserDetails` arguments [`Browser::observe_signals`]
+    /// recorded in this tab, oldest first.
+    pub async fn signal_calls(&self) -> Vec<Value> {
+        let v = self
+            .eval("JSON.parse(sessionStorage.getItem('__latchkeySignals') || '[]')")
+            .await;
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
     /// Make pages see a browser without passkey autofill
     /// (`isConditionalMediationAvailable()` resolves `false`), for documents
     /// loaded from now on.

@@ -1,5 +1,8 @@
-//! The account page: a signed-in user renames, adds and deletes passkeys.
+//! The account page: a signed-in user changes her display name (which the
+//! page signals to the device's passkey manager), renames, adds and deletes
+//! passkeys.
 
+use latchkey_core::UserRepo as _;
 use serde_json::json;
 
 use super::{World, accept_next_dialog, credential_id, device_bound_passkey, m, method_of};
@@ -9,8 +12,21 @@ use crate::harness::{Browser, platform_authenticator};
 const LISTED: &str = "Array.from(document.querySelectorAll('#account li.item[data-passkey]'))\
     .map(li => [li.getAttribute('data-passkey'), li.querySelector('.item-title').textContent])";
 
+/// The WebAuthn user handle of a user id: the UUID's 16 bytes, base64url.
+fn user_handle(uuid: &str) -> String {
+    use base64::Engine as _;
+    let hex: String = uuid.chars().filter(|c| *c != '-').collect();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(bytes.len(), 16, "{uuid}");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// Alice enrolled a passkey on her old laptop and signs in with it (the
-/// browser keeps Latchkey's session). On `/account` she sees it, renames it
+/// browser keeps Latchkey's session). On `/account` she changes her display
+/// name (stored, and signalled with `signalCurrentUserDetails`), renames it
 /// "Work laptop" through the inline form, moves to a new laptop (another
 /// virtual authenticator) where "Add a passkey" creates a second one, then
 /// deletes the old one (accepting the confirmation): the page and the
@@ -43,6 +59,7 @@ async fn a_signed_in_user_renames_adds_and_deletes_passkeys() {
 
     // The account page lists the passkey.
     let account = format!("{}/account", w.s.base);
+    b.observe_signals().await;
     b.goto(&account).await;
     b.wait_for_text(m().account_passkeys_heading).await;
     let rename = "#account li.item[data-passkey] button[data-action=rename-open]";
@@ -51,6 +68,39 @@ async fn a_signed_in_user_renames_adds_and_deletes_passkeys() {
     assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
     assert_eq!(listed[0][0], first.as_str(), "{listed}");
     b.snapshot("account").await;
+
+    // Change the display name; the page tells the passkey manager.
+    let name_field = "#account form[data-action=profile-save] input[name=display_name]";
+    b.wait_visible(name_field).await;
+    b.eval(&format!(
+        "document.querySelector({}).select()",
+        json!(name_field)
+    ))
+    .await;
+    b.call("Input.insertText", json!({ "text": "Alice Liddell" }))
+        .await;
+    b.click("#account form[data-action=profile-save] button[type=submit]")
+        .await;
+    b.wait_for(
+        "the reloaded page to show the new name",
+        &format!(
+            "document.querySelector({}).defaultValue === 'Alice Liddell'",
+            json!(name_field)
+        ),
+    )
+    .await;
+    b.snapshot("display-name").await;
+    let stored = w.s.state.db.user_by_id(&w.alice.id).await.unwrap().unwrap();
+    assert_eq!(stored.display_name, "Alice Liddell");
+    assert_eq!(
+        b.signal_calls().await,
+        vec![json!({
+            "rpId": w.s.state.passkeys.rp_id(),
+            "userId": user_handle(&w.alice.id.0),
+            "name": w.alice.username,
+            "displayName": "Alice Liddell",
+        })]
+    );
 
     // Rename it through the inline form.
     b.click(rename).await;

@@ -244,6 +244,11 @@ pub(crate) const DE: Messages = Messages {
     account_sign_out: "Abmelden",
     account_cancel: "Abbrechen",
     account_working: "Folgen Sie den Anweisungen Ihres Browsers oder Geräts.",
+    account_name_heading: "Ihr Name",
+    account_name_label: "Anzeigename",
+    account_name_hint: "Diesen Namen sehen die Anwendungen, bei denen Sie sich anmelden, und \
+        die Passkey-Liste auf Ihren Geräten.",
+    account_name_save: "Namen speichern",
     account_passkeys_heading: "Ihre Passkeys",
     account_passkeys_none: "Sie haben noch keine Passkeys.",
     account_passkey_created: "Erstellt am",

@@ -219,6 +219,11 @@ pub(crate) const EN: Messages = Messages {
     account_sign_out: "Sign out",
     account_cancel: "Cancel",
     account_working: "Follow the instructions of your browser or device.",
+    account_name_heading: "Your name",
+    account_name_label: "Display name",
+    account_name_hint: "Applications you sign in to see this name, and so does the list of \
+        passkeys on your devices.",
+    account_name_save: "Save name",
     account_passkeys_heading: "Passkeys",
     account_passkeys_none: "You have no passkeys yet.",
     account_passkey_created: "Created",

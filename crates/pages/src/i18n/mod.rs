@@ -384,6 +384,14 @@ messages! {
     account_cancel,
     /// Account page: shown while the browser asks for a passkey.
     account_working,
+    /// Account page: display-name section heading.
+    account_name_heading,
+    /// Account page: label of the display-name field.
+    account_name_label,
+    /// Account page: who sees the display name.
+    account_name_hint,
+    /// Account page: saves the display name.
+    account_name_save,
     /// Account page: passkeys section heading.
     account_passkeys_heading,
     /// Account page: the user has no passkey.

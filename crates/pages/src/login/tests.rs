@@ -234,6 +234,8 @@ fn placeholders_match_between_languages() {
         TOTAL,
         FIRST,
         SECOND,
+        // consent_page's SCOPE (private there).
+        "{scope}",
     ];
     for ((key, en), (_, de)) in Lang::En
         .messages()

@@ -94,6 +94,7 @@ async fn details(state: &AppState, user: &latchkey_core::User) -> Result<Account
     let apps = super::account_apps::apps_of(state, user).await?;
     Ok(Account {
         username: user.username.clone(),
+        display_name: user.display_name.clone(),
         rp_id: state.passkeys.rp_id().to_owned(),
         passkeys: passkeys
             .iter()

@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_apps;
 pub mod account_factors;
 pub mod account_page;
+pub mod account_profile;
 pub mod assets;
 pub mod authorize;
 mod bearer;

@@ -124,4 +124,16 @@ impl UserRepo for Db {
         })
         .await?
     }
+    async fn set_display_name(&self, id: &UserId, display_name: &str) -> Result<bool, RepoError> {
+        let id = id.0.clone();
+        let display_name = display_name.to_owned();
+        self.run(move |conn| {
+            diesel::update(users::table.find(id))
+                .set(users::display_name.eq(display_name))
+                .execute(conn)
+                .map(|n| n > 0)
+                .map_err(|e| repo_error(e, &[]))
+        })
+        .await?
+    }
 }

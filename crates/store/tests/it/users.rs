@@ -79,10 +79,34 @@ async fn disable_user(db: &Db) {
     assert!(matches!(err, Err(RepoError::NotFound)));
 }
 
+async fn change_display_name(db: &Db) {
+    let u = db.create_user(new_user("frank", None)).await.unwrap();
+    let other = db.create_user(new_user("grace", None)).await.unwrap();
+    assert!(db.set_display_name(&u.id, "Frank Ünicode").await.unwrap());
+    let stored = db.user_by_id(&u.id).await.unwrap().unwrap();
+    assert_eq!(stored.display_name, "Frank Ünicode");
+    // Only that user changes; username and email are untouched.
+    assert_eq!(stored.username, "frank");
+    assert_eq!(
+        db.user_by_id(&other.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .display_name,
+        other.display_name
+    );
+    assert!(
+        !db.set_display_name(&UserId("missing".into()), "x")
+            .await
+            .unwrap()
+    );
+}
+
 latchkey_store::db_tests!(
     create_and_find,
     duplicate_username_and_email_conflict,
     users_without_email_do_not_conflict,
     list_is_ordered_and_limited,
     disable_user,
+    change_display_name,
 );

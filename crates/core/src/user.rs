@@ -76,8 +76,25 @@ pub enum UserInputError {
     Username,
     #[error("email must look like name@domain and be at most 254 characters")]
     Email,
-    #[error("display name must be at most 128 characters")]
+    #[error("display name must be 1 to 64 characters without control characters")]
     DisplayName,
+}
+
+/// Longest display name, in characters: it has to fit a passkey manager's
+/// list row and a page heading.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+
+/// The display name as stored: trimmed, 1 to [`MAX_DISPLAY_NAME_CHARS`]
+/// characters, no control characters (a newline or NUL would reach ID
+/// tokens and passkey managers). The one rule for enrollment and the
+/// account API alike.
+pub fn normalise_display_name(raw: &str) -> Result<String, UserInputError> {
+    let name = raw.trim();
+    let count = name.chars().count();
+    if count == 0 || count > MAX_DISPLAY_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(UserInputError::DisplayName);
+    }
+    Ok(name.to_owned())
 }
 
 impl NewUser {
@@ -107,14 +124,9 @@ impl NewUser {
                 Some(e)
             }
         };
-        let display_name = display_name.map(str::trim).unwrap_or("").to_owned();
-        if display_name.chars().count() > 128 {
-            return Err(UserInputError::DisplayName);
-        }
-        let display_name = if display_name.is_empty() {
-            username.clone()
-        } else {
-            display_name
+        let display_name = match display_name.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => normalise_display_name(d)?,
+            None => username.clone(),
         };
         Ok(Self {
             username,
@@ -145,6 +157,20 @@ pub trait UserRepo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_name_rules() {
+        let ok = |s: &str| normalise_display_name(s).ok();
+        assert_eq!(ok("  Alice  ").as_deref(), Some("Alice"));
+        assert_eq!(ok(&"é".repeat(64)).map(|n| n.len()), Some(128));
+        assert_eq!(ok(&"a".repeat(65)), None);
+        assert_eq!(ok("   "), None);
+        assert_eq!(ok(""), None);
+        assert_eq!(ok("a\u{0}b"), None);
+        assert_eq!(ok("a\nb"), None);
+        assert_eq!(ok("a\u{7f}b"), None);
+        assert!(NewUser::normalised("eve", None, Some("a\nb")).is_err());
+    }
 
     #[test]
     fn normalises_and_defaults_display_name() {

@@ -36,6 +36,8 @@ pub struct AppState {
     pub policy: Arc<latchkey_fallback::policy::Policy>,
     /// This server's Prometheus registry (`/metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The discovery document for `config`'s issuer, serialised at start.
+    pub discovery: actix_web::web::Bytes,
 }
 
 /// Why the state could not be built at start.
@@ -109,7 +111,9 @@ impl AppState {
             config.metrics.enabled,
             Some(db.clone()),
         ));
+        let discovery = crate::routes::discovery::document(config.issuer_str());
         Ok(Self {
+            discovery,
             config: Arc::new(config),
             db,
             ephemeral,
@@ -151,6 +155,7 @@ pub async fn connect_db(config: &Config) -> Result<Db, latchkey_store::DbError> 
         DbOptions {
             pool_size: config.database.pool_size,
             connect_timeout: std::time::Duration::from_secs(config.database.connect_timeout_secs),
+            ..DbOptions::default()
         },
     )
     .await

@@ -115,32 +115,44 @@ impl ClientRow {
 impl ClientRepo for Db {
     async fn create_client(&self, client: &Client) -> Result<(), RepoError> {
         let row = ClientRow::from_client(client)?;
-        self.run(move |conn| {
-            diesel::insert_into(clients::table)
-                .values(&row)
-                .execute(conn)
-                .map(|_| ())
-                .map_err(|e| repo_error(e, &["client id"]))
-        })
-        .await?
+        let created = self
+            .run(move |conn| {
+                diesel::insert_into(clients::table)
+                    .values(&row)
+                    .execute(conn)
+                    .map(|_| ())
+                    .map_err(|e| repo_error(e, &["client id"]))
+            })
+            .await?;
+        self.clients.invalidate(&client.id.0);
+        created
     }
 
     async fn client_by_id(&self, id: &ClientId) -> Result<Option<Client>, RepoError> {
         if !super::storable_key(&id.0) {
             return Ok(None);
         }
-        let id = id.0.clone();
-        self.run(move |conn| {
-            clients::table
-                .find(id)
-                .select(ClientRow::as_select())
-                .first(conn)
-                .optional()
-                .map_err(|e| repo_error(e, &[]))?
-                .map(ClientRow::into_client)
-                .transpose()
-        })
-        .await?
+        let generation = match self.clients.get(&id.0) {
+            Ok(client) => return Ok(Some(client)),
+            Err(generation) => generation,
+        };
+        let key = id.0.clone();
+        let found = self
+            .run(move |conn| {
+                clients::table
+                    .find(key)
+                    .select(ClientRow::as_select())
+                    .get_result(conn)
+                    .optional()
+                    .map_err(|e| repo_error(e, &[]))?
+                    .map(ClientRow::into_client)
+                    .transpose()
+            })
+            .await??;
+        if let Some(client) = &found {
+            self.clients.store(generation, client);
+        }
+        Ok(found)
     }
 
     async fn list_clients(&self) -> Result<Vec<Client>, RepoError> {
@@ -159,32 +171,38 @@ impl ClientRepo for Db {
 
     async fn update_client(&self, client: &Client) -> Result<(), RepoError> {
         let row = ClientRow::from_client(client)?;
-        self.run(move |conn| {
-            let n = diesel::update(clients::table.find(row.id.clone()))
-                .set(&row)
-                .execute(conn)
-                .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 {
-                Err(RepoError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await?
+        let updated = self
+            .run(move |conn| {
+                let n = diesel::update(clients::table.find(row.id.clone()))
+                    .set(&row)
+                    .execute(conn)
+                    .map_err(|e| repo_error(e, &[]))?;
+                if n == 0 {
+                    Err(RepoError::NotFound)
+                } else {
+                    Ok(())
+                }
+            })
+            .await?;
+        self.clients.invalidate(&client.id.0);
+        updated
     }
 
     async fn delete_client(&self, id: &ClientId) -> Result<(), RepoError> {
-        let id = id.0.clone();
-        self.run(move |conn| {
-            let n = diesel::delete(clients::table.find(id))
-                .execute(conn)
-                .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 {
-                Err(RepoError::NotFound)
-            } else {
-                Ok(())
-            }
-        })
-        .await?
+        let key = id.0.clone();
+        let deleted = self
+            .run(move |conn| {
+                let n = diesel::delete(clients::table.find(key))
+                    .execute(conn)
+                    .map_err(|e| repo_error(e, &[]))?;
+                if n == 0 {
+                    Err(RepoError::NotFound)
+                } else {
+                    Ok(())
+                }
+            })
+            .await?;
+        self.clients.invalidate(&id.0);
+        deleted
     }
 }

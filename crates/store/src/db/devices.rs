@@ -89,7 +89,7 @@ impl DeviceRepo for Db {
             kd::table
                 .find(key)
                 .select(DeviceRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map(|r| r.map(DeviceRow::into_device))
                 .map_err(|e| repo_error(e, &[]))

@@ -146,7 +146,7 @@ impl FactorRepo for Db {
             user_phones::table
                 .find(user)
                 .select(PhoneRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map(|row| {
                     row.map(|r| UserPhone {
@@ -232,7 +232,7 @@ impl FactorRepo for Db {
             let current: Option<String> = users::table
                 .find(&user)
                 .select(users::email)
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map_err(|e| repo_error(e, &[]))?
                 .ok_or(RepoError::NotFound)?;
@@ -295,7 +295,7 @@ impl FactorRepo for Db {
             totp::table
                 .find(user)
                 .select(TotpRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map_err(|e| repo_error(e, &[]))?
                 .map(TotpRow::into_credential)
@@ -519,7 +519,7 @@ impl FactorRepo for Db {
             pw::table
                 .find(user)
                 .select(PasswordRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map(|row| {
                     row.map(|r| PasswordCredential {

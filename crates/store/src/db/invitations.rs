@@ -59,7 +59,7 @@ impl InvitationRepo for Db {
             invitations::table
                 .find(hash)
                 .select(Row::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map(|row| row.map(Row::into_invitation))
                 .map_err(|e| repo_error(e, &[]))
@@ -95,7 +95,7 @@ impl InvitationRepo for Db {
             invitations::table
                 .find(&hash)
                 .select(invitations::user_id)
-                .first::<String>(conn)
+                .get_result::<String>(conn)
                 .optional()
                 .map(|id| id.map(UserId))
                 .map_err(|e| repo_error(e, &[]))

@@ -3,7 +3,14 @@
 //! diesel is synchronous; every query runs on tokio's blocking pool through
 //! [`Db::run`], and a semaphore sized to the connection pool bounds how many
 //! blocking threads can wait on the database at once.
+//!
+//! Lookups by key use `get_result`, never `first`: `first` adds `LIMIT ?`,
+//! and SQLite (3.53 bundled) reads a bound LIMIT when planning, so such a
+//! statement is re-prepared on every execution even from diesel's statement
+//! cache. That re-parse was a tenth of the token endpoint's instructions
+//! (`docs/performance.md`).
 
+mod client_cache;
 mod clients;
 mod connection;
 mod consents;
@@ -33,6 +40,9 @@ pub struct DbOptions {
     pub pool_size: u32,
     /// How long to wait for a connection, at start and per query.
     pub connect_timeout: Duration,
+    /// How long a client record read from the database is answered from
+    /// memory (see `client_cache`); zero turns the cache off.
+    pub client_cache_ttl: Duration,
 }
 
 impl Default for DbOptions {
@@ -40,9 +50,15 @@ impl Default for DbOptions {
         Self {
             pool_size: 8,
             connect_timeout: Duration::from_secs(5),
+            client_cache_ttl: CLIENT_CACHE_TTL,
         }
     }
 }
+
+/// How long a running server answers a client record from memory: a
+/// change made by another process (the CLI, another node) reaches it
+/// within this time.
+pub const CLIENT_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// Why the database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +89,7 @@ pub struct Db {
     permits: Arc<Semaphore>,
     backend: Backend,
     timeout: Duration,
+    clients: Arc<client_cache::ClientCache>,
 }
 
 impl std::fmt::Debug for Db {
@@ -93,10 +110,15 @@ impl Db {
         let manager = connection::Manager::new(parsed);
         let size = options.pool_size.max(1);
         let timeout = options.connect_timeout;
+        // A PostgreSQL connection can die with the server; a SQLite one
+        // is a file handle and cannot, so checking it on every checkout
+        // would only cost a query.
+        let test_on_check_out = backend == Backend::Postgres;
         let pool = tokio::task::spawn_blocking(move || {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
+                .test_on_check_out(test_on_check_out)
                 .connection_timeout(timeout)
                 .error_handler(Box::new(connection::LogErrors))
                 .build(manager)
@@ -110,6 +132,7 @@ impl Db {
             permits,
             backend,
             timeout,
+            clients: Arc::new(client_cache::ClientCache::new(options.client_cache_ttl)),
         })
     }
 

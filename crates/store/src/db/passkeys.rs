@@ -101,7 +101,7 @@ impl CredentialRepo for Db {
             passkeys::table
                 .find(id)
                 .select(PasskeyRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map_err(|e| repo_error(e, &[]))?
                 .map(PasskeyRow::into_credential)
@@ -165,7 +165,7 @@ impl CredentialRepo for Db {
             let exists = passkeys::table
                 .find(&id)
                 .select(passkeys::credential_id)
-                .first::<String>(conn)
+                .get_result::<String>(conn)
                 .optional()
                 .map_err(|e| repo_error(e, &[]))?
                 .is_some();

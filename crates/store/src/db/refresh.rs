@@ -91,7 +91,7 @@ fn load(conn: &mut AnyConnection, hash: &str) -> Result<Option<RefreshRecord>, R
     rt::table
         .find(hash)
         .select(Row::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
         .map_err(|e| repo_error(e, &[]))?
         .map(Row::into_record)
@@ -142,7 +142,7 @@ impl RefreshTokenRepo for Db {
                 let current = rt::table
                     .find(&old)
                     .select(Row::as_select())
-                    .first(conn)
+                    .get_result(conn)
                     .optional()?;
                 let Some(current) = current else {
                     return Ok(Outcome::Invalid);

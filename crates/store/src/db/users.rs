@@ -67,7 +67,7 @@ impl UserRepo for Db {
             users::table
                 .find(id)
                 .select(UserRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map_err(|e| repo_error(e, &[]))?
                 .map(UserRow::into_user)
@@ -85,7 +85,7 @@ impl UserRepo for Db {
             users::table
                 .filter(users::username.eq(&ident).or(users::email.eq(&ident)))
                 .select(UserRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .optional()
                 .map_err(|e| repo_error(e, &[]))?
                 .map(UserRow::into_user)

@@ -1,6 +1,10 @@
 //! The parsed key set: built once from the stored keys (decrypting and
 //! parsing is not something to do per token), then shared read-only.
 
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use latchkey_core::UnixTime;
@@ -8,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::es256::Es256Signer;
+use super::es256::{Es256Signer, Es256Verifier};
 use super::generate::public_jwk;
 use super::{KeyError, StoredKey, TokenError, open};
 use crate::alg::SigningAlg;
@@ -33,6 +37,8 @@ struct Entry {
     encoding: Option<EncodingKey>,
     /// ES256 keys that may sign, parsed once (see `es256.rs`).
     es256: Option<Es256Signer>,
+    /// ES256 keys, for verifying with `ring` (see `es256.rs`).
+    es256_verifier: Option<Es256Verifier>,
     decoding: DecodingKey,
 }
 
@@ -53,6 +59,10 @@ impl Entry {
 /// mutated) when the stored keys change.
 pub struct KeySet {
     entries: Vec<Entry>,
+    /// The serialised JWKS and the time until which it stays exact (the
+    /// next key to be published or to expire), so `/jwks` serialises once
+    /// per change rather than per request.
+    jwks_document: std::sync::Mutex<Option<(UnixTime, UnixTime, Arc<str>)>>,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -146,6 +156,12 @@ fn entry(key: &StoredKey, enc_key: &[u8; 32], now: UnixTime) -> Result<Entry, Ke
         }
         _ => None,
     };
+    let es256_verifier = match key.alg {
+        SigningAlg::ES256 => {
+            Some(Es256Verifier::from_jwk(&jwk).map_err(|e| malformed(&key.kid, e))?)
+        }
+        _ => None,
+    };
     let parsed: Jwk =
         serde_json::from_value(jwk.clone()).map_err(|e| malformed(&key.kid, e.to_string()))?;
     let decoding =
@@ -160,6 +176,7 @@ fn entry(key: &StoredKey, enc_key: &[u8; 32], now: UnixTime) -> Result<Entry, Ke
         expires_at: key.expires_at,
         encoding,
         es256,
+        es256_verifier,
         decoding,
     })
 }
@@ -187,7 +204,10 @@ impl KeySet {
         entries.sort_by(|a, b| {
             (rank(a.alg), b.activates_at, &b.kid).cmp(&(rank(b.alg), a.activates_at, &a.kid))
         });
-        Ok(KeySet { entries })
+        Ok(KeySet {
+            entries,
+            jwks_document: std::sync::Mutex::new(None),
+        })
     }
 
     fn signer(&self, alg: SigningAlg, now: UnixTime) -> Option<&Entry> {
@@ -276,23 +296,12 @@ impl KeySet {
                 return Err(TokenError::Type.into());
             }
         }
-        // Time claims are checked below against our clock (`now`), not the
-        // library's, so expiry is testable; aud/iss are the caller's.
-        let mut validation = Validation::new(jwt_alg(alg));
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.leeway = 0;
-        let data = jsonwebtoken::decode::<Value>(token, &entry.decoding, &validation).map_err(
-            |e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::Signature,
-                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => TokenError::Algorithm,
-                _ => TokenError::Malformed,
-            },
-        )?;
-        check_times(&data.claims, now, allow_expired)?;
-        serde_json::from_value(data.claims).map_err(|e| TokenError::Claims(e.to_string()).into())
+        let claims = match &entry.es256_verifier {
+            Some(verifier) => verify_es256(verifier, token)?,
+            None => verify_other(entry, alg, token)?,
+        };
+        check_times(&claims, now, allow_expired)?;
+        serde_json::from_value(claims).map_err(|e| TokenError::Claims(e.to_string()).into())
     }
 
     /// The JWK Set to publish (RFC 7517 §5): every key created by `now` and
@@ -308,6 +317,72 @@ impl KeySet {
             .collect();
         serde_json::json!({ "keys": keys })
     }
+
+    /// [`KeySet::jwks`] serialised, computed once for as long as the set of
+    /// published keys stays the same.
+    #[must_use]
+    pub fn jwks_document(&self, now: UnixTime) -> Arc<str> {
+        let mut cached = self
+            .jwks_document
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((from, until, doc)) = cached.as_ref()
+            && *from <= now
+            && now < *until
+        {
+            return Arc::clone(doc);
+        }
+        let doc: Arc<str> = self.jwks(now).to_string().into();
+        // The published set changes when a pre-published key's creation
+        // time passes or a key expires; a clock that steps back simply
+        // recomputes (never reuses a document from the future).
+        let until = self
+            .entries
+            .iter()
+            .flat_map(|e| [Some(e.created_at), e.expires_at])
+            .flatten()
+            .filter(|t| *t > now)
+            .min()
+            .unwrap_or(UnixTime(i64::MAX));
+        *cached = Some((now, until, Arc::clone(&doc)));
+        doc
+    }
+}
+
+/// The claims of an ES256 compact JWS whose signature `verifier` accepts.
+fn verify_es256(verifier: &Es256Verifier, token: &str) -> Result<Value, TokenError> {
+    if token.bytes().filter(|b| *b == b'.').count() != 2 {
+        return Err(TokenError::Malformed);
+    }
+    let (signing_input, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
+    let (_, payload) = signing_input.split_once('.').ok_or(TokenError::Malformed)?;
+    if !verifier.verify(signing_input.as_bytes(), signature) {
+        return Err(TokenError::Signature);
+    }
+    let payload = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| TokenError::Malformed)?;
+    serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)
+}
+
+/// The claims of a JWS signed with an RS256 or EdDSA key, through
+/// `jsonwebtoken`.
+fn verify_other(entry: &Entry, alg: SigningAlg, token: &str) -> Result<Value, TokenError> {
+    // Time claims are checked by the caller against our clock (`now`),
+    // not the library's, so expiry is testable; aud/iss are the caller's.
+    let mut validation = Validation::new(jwt_alg(alg));
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    jsonwebtoken::decode::<Value>(token, &entry.decoding, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::Signature,
+            jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => TokenError::Algorithm,
+            _ => TokenError::Malformed,
+        })
 }
 
 /// A NumericDate claim (RFC 7519 §2): seconds, possibly fractional.

@@ -211,6 +211,15 @@ fn forgeries_are_refused() {
         token_error(set.verify(&parts.join("."), None, T0, false)),
         TokenError::Signature
     );
+    // A valid ES256 token with a fourth segment; a cut signature.
+    assert_eq!(
+        token_error(set.verify(&format!("{token}.x"), None, T0, false)),
+        TokenError::Malformed
+    );
+    assert_eq!(
+        token_error(set.verify(&token[..token.len() - 4], None, T0, false)),
+        TokenError::Signature
+    );
     for junk in ["", "a", "a.b", "a.b.c", "....", "\u{0}.\u{1}.\u{2}"] {
         assert!(
             set.verify::<Claims>(junk, None, T0, false).is_err(),
@@ -239,6 +248,9 @@ fn rotation_prepublishes_then_switches_and_keeps_old_until_expiry() {
 
     // Pre-published: in the JWKS, but the old key still signs.
     let kids = |s: &KeySet, at| -> Vec<String> {
+        // The cached document agrees with the set at every time asked.
+        let document: serde_json::Value = serde_json::from_str(&s.jwks_document(at)).unwrap();
+        assert_eq!(document, s.jwks(at));
         s.jwks(at)["keys"]
             .as_array()
             .unwrap()
@@ -247,6 +259,10 @@ fn rotation_prepublishes_then_switches_and_keeps_old_until_expiry() {
             .collect()
     };
     assert!(kids(&set, now).contains(&new_kid));
+    // Asked about a time before the new key existed (a clock stepped
+    // back), the cached document is not reused.
+    assert!(!kids(&set, T0).contains(&new_kid));
+    assert!(kids(&set, now.plus_secs(1)).contains(&new_kid));
     assert_eq!(
         set.signing_kid(SigningAlg::ES256, now),
         Some(old_kid.as_str())

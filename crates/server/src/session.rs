@@ -29,10 +29,7 @@ const BROWSER_COOKIE_DAYS: i64 = 400;
 /// Hex SHA-256, the form under which cookie values are stored and compared.
 #[must_use]
 pub fn digest(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(value.as_bytes()))
 }
 
 fn session_key(cookie_value: &str) -> String {

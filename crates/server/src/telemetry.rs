@@ -58,7 +58,12 @@ fn install(log: &LogConfig, tracer: Option<opentelemetry_sdk::trace::Tracer>) {
         .and_then(|v| EnvFilter::try_new(v).ok())
         .or_else(|| EnvFilter::try_new(&log.level).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // Colours only for a person at a terminal: a log file or collector
+    // gets plain text (and the escape codes cost time on every line).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let fmt = match log.format {
         LogFormat::Json => fmt
             .json()

@@ -1,7 +1,7 @@
 //! OpenID Provider metadata (OpenID Connect Discovery 1.0 §3): exactly what
 //! is implemented, nothing aspirational.
 
-use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::header::{CACHE_CONTROL, ContentType};
 use actix_web::{HttpResponse, get, web};
 use latchkey_oidc::claims::{CLAIMS, SCOPES};
 use latchkey_oidc::{Acr, SigningAlg};
@@ -65,5 +65,12 @@ pub fn metadata(issuer: &str) -> serde_json::Value {
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "public, max-age=3600"))
-        .json(metadata(state.config.issuer_str()))
+        .content_type(ContentType::json())
+        .body(state.discovery.clone())
+}
+
+/// The metadata document for `issuer`, serialised once at start.
+#[must_use]
+pub fn document(issuer: &str) -> actix_web::web::Bytes {
+    actix_web::web::Bytes::from(metadata(issuer).to_string())
 }

@@ -16,7 +16,7 @@ pub const JWKS_MAX_AGE_SECS: u64 = 300;
 /// Public members only.
 #[get("/jwks")]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
-    let body = state.keys.current().jwks(state.clock.now());
+    let body = state.keys.current().jwks_document(state.clock.now());
     HttpResponse::Ok()
         // application/json rather than application/jwk-set+json (RFC 7517
         // §8.5): every relying-party library accepts the former.
@@ -25,5 +25,5 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
             CACHE_CONTROL,
             format!("public, max-age={JWKS_MAX_AGE_SECS}"),
         ))
-        .json(body)
+        .body(actix_web::web::Bytes::copy_from_slice(body.as_bytes()))
 }

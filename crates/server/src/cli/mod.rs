@@ -138,8 +138,15 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
 
 /// Open the database for an administrative command (migrated, so a fresh
 /// install works without a separate step).
+///
+/// One connection: a command runs its queries one after another, and a
+/// larger pool went on opening connections on r2d2's threads while a
+/// short command exited, which crashed libpq's teardown under load
+/// (docs/performance.md, known issues).
 async fn admin_db(config: &Config) -> Result<latchkey_store::Db, Failure> {
-    let db = crate::state::connect_db(config)
+    let mut config = config.clone();
+    config.database.pool_size = 1;
+    let db = crate::state::connect_db(&config)
         .await
         .map_err(Failure::runtime)?;
     db.migrate().await.map_err(Failure::runtime)?;

@@ -46,6 +46,10 @@ async fn duplicate_id_conflicts(db: &Db) {
 async fn update_and_delete(db: &Db) {
     let c = confidential("upd");
     db.create_client(&c).await.unwrap();
+    // Read first, so the in-process client cache holds the old record: a
+    // write through the same handle must be seen at once all the same.
+    let before = db.client_by_id(&c.id).await.unwrap().unwrap();
+    assert_ne!(before.name, "Renamed");
     let changed = c
         .clone()
         .updated(

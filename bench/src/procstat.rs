@@ -13,6 +13,10 @@ pub struct Sample {
     pub cpu_secs: f64,
     /// Resident set size now, in MiB.
     pub rss_mib: f64,
+    /// The private, anonymous part of it (`RssAnon`: heap, stacks), in
+    /// MiB; the rest is file-backed (the executable's code and shared
+    /// libraries), shared and reclaimable.
+    pub anon_rss_mib: f64,
     /// Peak resident set size (`VmHWM`) since start or the last
     /// [`reset_peak`], in MiB.
     pub peak_rss_mib: f64,
@@ -62,6 +66,7 @@ pub fn sample(pid: u32) -> anyhow::Result<Sample> {
     Ok(Sample {
         cpu_secs,
         rss_mib: kib("VmRSS:") / 1024.0,
+        anon_rss_mib: kib("RssAnon:") / 1024.0,
         peak_rss_mib: kib("VmHWM:") / 1024.0,
     })
 }
@@ -79,6 +84,7 @@ mod tests {
     fn reads_this_process() {
         let s = super::sample(std::process::id()).unwrap();
         assert!(s.rss_mib > 0.0 && s.peak_rss_mib >= s.rss_mib * 0.5);
+        assert!(s.anon_rss_mib > 0.0 && s.anon_rss_mib <= s.rss_mib);
         assert!(s.cpu_secs >= 0.0);
     }
 }

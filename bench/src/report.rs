@@ -50,6 +50,8 @@ pub struct Report {
     pub log_level: String,
     /// Server RSS right after start (nothing seeded), MiB.
     pub idle_rss_mib: f64,
+    /// Its private, anonymous part (`RssAnon`), MiB.
+    pub idle_anon_rss_mib: f64,
     /// Server RSS after seeding, MiB.
     pub seeded_rss_mib: f64,
     pub results: Vec<ScenarioResult>,
@@ -72,6 +74,7 @@ impl Report {
             workers: options.workers,
             log_level: options.log_level.clone(),
             idle_rss_mib: idle.rss_mib,
+            idle_anon_rss_mib: idle.anon_rss_mib,
             seeded_rss_mib: seeded.rss_mib,
             results,
         }
@@ -89,7 +92,7 @@ impl Report {
     #[must_use]
     pub fn table(&self) -> String {
         let mut s = format!(
-            "stack {:?} · {} × {} · {} · concurrency {} · {} s per scenario · idle RSS {:.1} MiB (seeded {:.1} MiB)\n\n",
+            "stack {:?} · {} × {} · {} · concurrency {} · {} s per scenario · idle RSS {:.1} MiB, {:.1} MiB of it private (seeded {:.1} MiB)\n\n",
             self.stack,
             self.machine.nproc,
             self.machine.cpu_model,
@@ -97,6 +100,7 @@ impl Report {
             self.concurrency,
             self.duration_secs,
             self.idle_rss_mib,
+            self.idle_anon_rss_mib,
             self.seeded_rss_mib,
         );
         s.push_str("| scenario | iterations | errors | per s | p50 ms | p99 ms | server CPU-s / 1000 | per server CPU-s | peak RSS MiB |\n");

@@ -28,6 +28,7 @@ fn assert_clean(report: &latchkey_bench::Report) {
         );
     }
     assert!(report.idle_rss_mib > 0.0);
+    assert!(report.idle_anon_rss_mib > 0.0 && report.idle_anon_rss_mib <= report.idle_rss_mib);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

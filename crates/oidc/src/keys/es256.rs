@@ -1,4 +1,4 @@
-//! ES256 signing with a key parsed once (RFC 7518 §3.4).
+//! ES256 signing with a key parsed once, and verification, both with ring (RFC 7518 §3.4).
 //!
 //! `jsonwebtoken` keeps an ES256 `EncodingKey` as PKCS#8 DER and, with its
 //! RustCrypto backend, parses it on every signature; parsing a P-256 private

@@ -325,6 +325,18 @@ impl Config {
         resolve::resolve(toml, env, dev_override)
     }
 
+    /// For the config sections' unit tests: `toml` as the file
+    /// `/etc/latchkey.toml` plus `env`, in dev mode, with the error as text.
+    #[cfg(test)]
+    pub(crate) fn from_test_sources(toml: &str, env: &[(&str, &str)]) -> Result<Config, String> {
+        Self::from_sources(
+            Some((toml, Path::new("/etc/latchkey.toml"))),
+            env,
+            Some(true),
+        )
+        .map_err(|e| e.to_string())
+    }
+
     /// The issuer exactly as it appears in `iss` and discovery.
     ///
     /// `Url` serialises a bare origin with a trailing `/`

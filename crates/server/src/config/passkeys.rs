@@ -141,17 +141,10 @@ impl Resolver<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use crate::config::Config;
 
     fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, String> {
-        Config::from_sources(
-            Some((toml, Path::new("/etc/latchkey.toml"))),
-            env,
-            Some(true),
-        )
-        .map_err(|e| e.to_string())
+        Config::from_test_sources(toml, env)
     }
 
     #[test]

@@ -156,7 +156,7 @@ impl ClientRepo for Db {
     }
 
     async fn list_clients(&self) -> Result<Vec<Client>, RepoError> {
-        self.run(move |conn| {
+        self.run_long(move |conn| {
             clients::table
                 .order((clients::created_at.asc(), clients::id.asc()))
                 .select(ClientRow::as_select())

@@ -141,8 +141,11 @@ impl Manager {
 /// SQLite settings that are per connection, so they are set on every one:
 /// enforce foreign keys, write-ahead logging for concurrent readers, and wait
 /// for a lock instead of failing at once with "database is locked".
+/// A burst of writes can grow the log past what the checkpointer keeps;
+/// `journal_size_limit` (64 MiB) shrinks the file again afterwards.
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_size_limit = 67108864;";
 
 impl r2d2::ManageConnection for Manager {
     type Connection = AnyConnection;

@@ -172,7 +172,7 @@ impl EventRepo for Db {
     ) -> Result<Vec<EventCount>, RepoError> {
         type Group = (String, Option<String>, Option<String>, String, i64);
         let groups: Vec<Group> = self
-            .run(move |conn| {
+            .run_long(move |conn| {
                 ev::table
                     .filter(ev::at.ge(since.0))
                     .filter(ev::at.lt(until.0))
@@ -237,7 +237,7 @@ impl EventRepo for Db {
     }
 
     async fn purge_events_before(&self, before: UnixTime) -> Result<u64, RepoError> {
-        self.run(move |conn| {
+        self.run_long(move |conn| {
             diesel::delete(ev::table.filter(ev::at.lt(before.0)))
                 .execute(conn)
                 .map_err(|e| repo_error(e, &[]))

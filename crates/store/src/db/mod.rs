@@ -1,8 +1,11 @@
 //! The durable database: one diesel code path over SQLite and PostgreSQL.
 //!
-//! diesel is synchronous; every query runs on tokio's blocking pool through
-//! [`Db::run`], and a semaphore sized to the connection pool bounds how many
-//! blocking threads can wait on the database at once.
+//! diesel is synchronous. On PostgreSQL every query runs on tokio's
+//! blocking pool, and a semaphore sized to the connection pool bounds how
+//! many blocking threads can wait on the database at once. On SQLite,
+//! statements that touch a few rows by key ([`Db::run`]) run on the calling
+//! thread on one dedicated connection, and only scans ([`Db::run_long`])
+//! use the pool; `inline` says why.
 //!
 //! Lookups by key use `get_result`, never `first`: `first` adds `LIMIT ?`,
 //! and SQLite (3.53 bundled) reads a bound LIMIT when planning, so such a
@@ -17,6 +20,7 @@ mod consents;
 mod devices;
 mod events;
 mod factors;
+mod inline;
 mod invitations;
 mod keys;
 mod migrations;
@@ -43,6 +47,9 @@ pub struct DbOptions {
     /// How long a client record read from the database is answered from
     /// memory (see `client_cache`); zero turns the cache off.
     pub client_cache_ttl: Duration,
+    /// SQLite: how often the write-ahead log is copied into the database
+    /// (see `inline`); ignored on PostgreSQL.
+    pub checkpoint_interval: Duration,
 }
 
 impl Default for DbOptions {
@@ -51,6 +58,7 @@ impl Default for DbOptions {
             pool_size: 8,
             connect_timeout: Duration::from_secs(5),
             client_cache_ttl: CLIENT_CACHE_TTL,
+            checkpoint_interval: inline::CHECKPOINT_INTERVAL,
         }
     }
 }
@@ -90,6 +98,8 @@ pub struct Db {
     backend: Backend,
     timeout: Duration,
     clients: Arc<client_cache::ClientCache>,
+    /// SQLite only: the connection [`Db::run`] uses on the calling thread.
+    inline: Option<Arc<inline::Inline>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -126,6 +136,18 @@ impl Db {
         .await
         .map_err(|e| DbError::Connect(e.to_string()))?
         .map_err(|e| DbError::Connect(e.to_string()))?;
+        let inline = match backend {
+            Backend::Sqlite => {
+                let manager = connection::Manager::new(DbUrl::parse(url, timeout)?);
+                let inline = inline::Inline::open(&manager)
+                    .map(Arc::new)
+                    .map_err(|e| DbError::Connect(e.to_string()))?;
+                let every = options.checkpoint_interval;
+                inline::spawn_checkpointer(pool.clone(), Arc::downgrade(&inline), every);
+                Some(inline)
+            }
+            Backend::Postgres => None,
+        };
         let permits = Arc::new(Semaphore::new(size as usize));
         Ok(Self {
             pool,
@@ -133,6 +155,7 @@ impl Db {
             backend,
             timeout,
             clients: Arc::new(client_cache::ClientCache::new(options.client_cache_ttl)),
+            inline,
         })
     }
 
@@ -156,7 +179,7 @@ impl Db {
     /// Run pending migrations (embedded in the binary). On PostgreSQL an
     /// advisory lock serialises nodes that start at the same time.
     pub async fn migrate(&self) -> Result<Vec<String>, DbError> {
-        self.run(migrations::run_pending)
+        self.run_long(migrations::run_pending)
             .await
             .map_err(|e| DbError::Migration(e.to_string()))?
             .map_err(|e| DbError::Migration(e.to_string()))
@@ -167,8 +190,23 @@ impl Db {
         self.run(|conn| conn.ping()).await?
     }
 
-    /// Run `f` with a pooled connection on the blocking pool.
+    /// Run `f`, statements that find a few rows by key (never a scan): on
+    /// SQLite on this thread with the request connection, on PostgreSQL
+    /// like [`Db::run_long`].
     pub async fn run<T, F>(&self, f: F) -> Result<T, RepoError>
+    where
+        F: FnOnce(&mut AnyConnection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.inline {
+            Some(inline) => Ok(inline.run(f)),
+            None => self.run_long(f).await,
+        }
+    }
+
+    /// Run `f` with a pooled connection on the blocking pool: for anything
+    /// that may take long (listings, aggregates, purges, migrations).
+    pub async fn run_long<T, F>(&self, f: F) -> Result<T, RepoError>
     where
         F: FnOnce(&mut AnyConnection) -> T + Send + 'static,
         T: Send + 'static,
@@ -198,7 +236,7 @@ impl Db {
     /// Whether every table of the schema answers a query; used by the parity
     /// test and by operators after a migration.
     pub async fn check_tables(&self) -> Result<(), RepoError> {
-        self.run(|conn| {
+        self.run_long(|conn| {
             for table in schema::TABLES {
                 conn.count_rows(table)?;
             }

@@ -95,7 +95,7 @@ impl UserRepo for Db {
     }
 
     async fn list_users(&self, limit: u32) -> Result<Vec<User>, RepoError> {
-        self.run(move |conn| {
+        self.run_long(move |conn| {
             users::table
                 .order((users::created_at.asc(), users::id.asc()))
                 .limit(i64::from(limit))

@@ -6,6 +6,7 @@ mod devices;
 mod ephemeral;
 mod events;
 mod factors;
+mod inline;
 mod invitations;
 mod keys;
 mod parity;

@@ -41,20 +41,30 @@ pub fn for_flow(
 /// Write `event`, logging instead of failing, and count it (the metrics'
 /// sign-in series are fed here, so they tell the same story as the table).
 pub async fn record(state: &AppState, event: NewEvent) {
-    state.metrics.event(&event);
-    tracing::info!(
-        event = event.kind.as_str(),
-        outcome = event.outcome.as_str(),
-        method = event.method.as_deref().unwrap_or("-"),
-        reason = event.reason.as_deref().unwrap_or("-"),
-        flow_id = event.flow_id.as_deref().unwrap_or("-"),
-        "sign-in event"
-    );
-    if let Err(e) = state.db.record_event(&event).await {
+    record_all(state, &[event]).await;
+}
+
+/// Write `events` in one transaction, in order, logging instead of
+/// failing, and count each: a handler that knows several events at once
+/// (an attempt and its outcome) pays for one write, not one each.
+pub async fn record_all(state: &AppState, events: &[NewEvent]) {
+    for event in events {
+        state.metrics.event(event);
+        tracing::info!(
+            event = event.kind.as_str(),
+            outcome = event.outcome.as_str(),
+            method = event.method.as_deref().unwrap_or("-"),
+            reason = event.reason.as_deref().unwrap_or("-"),
+            flow_id = event.flow_id.as_deref().unwrap_or("-"),
+            "sign-in event"
+        );
+    }
+    if let Err(e) = state.db.record_events(events).await {
         if let Some(error) = crate::metrics::StoreError::of_repo(&e) {
             state.metrics.store_errors(error, 1);
         }
-        tracing::warn!(error = %e, kind = event.kind.as_str(), "sign-in event not recorded");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        tracing::warn!(error = %e, kinds = ?kinds, "sign-in events not recorded");
     }
 }
 

@@ -10,7 +10,7 @@ use latchkey_passkey::webauthn::{PublicKeyCredential, RequestChallengeResponse};
 use latchkey_passkey::{CeremonyError, CredentialRepo as _, Mediation, PasskeyFailure};
 use serde::{Deserialize, Serialize};
 
-use latchkey_fallback::repo::{EventKind, Outcome};
+use latchkey_fallback::repo::{EventKind, NewEvent, Outcome};
 
 use super::{LoginApiError, NextOption, json_ok, nobody, pending_flow, stand_in};
 use crate::ceremonies::{self, Expecting};
@@ -167,14 +167,16 @@ pub async fn verify(
 ) -> Result<HttpResponse, LoginApiError> {
     let flow = pending_flow(&state, &req, &id).await?;
     let event = |kind, outcome| events::for_flow(&state, &req, &flow, kind, outcome);
-    events::record(&state, event(EventKind::PasskeyAttempt, Outcome::Info)).await;
+    // The attempt is written with its outcome, in one transaction.
+    let attempt = event(EventKind::PasskeyAttempt, Outcome::Info);
     match verify_assertion(&req, &flow, &body, &state).await {
+        Ok((response, succeeded)) => {
+            events::record_all(&state, &[attempt, succeeded]).await;
+            Ok(response)
+        }
         Err(LoginApiError::PasskeyFailed(reason, _)) => {
-            events::record(
-                &state,
-                event(EventKind::PasskeyFailed, Outcome::Failed).reason(reason.as_str()),
-            )
-            .await;
+            let failed = event(EventKind::PasskeyFailed, Outcome::Failed).reason(reason.as_str());
+            events::record_all(&state, &[attempt, failed]).await;
             let device = crate::fallback::progress::DeviceReport::default();
             let decision =
                 crate::fallback::report(&state, &req, &flow.id, Some(reason), device).await?;
@@ -183,7 +185,10 @@ pub async fn verify(
                 NextOption::of(&decision),
             ))
         }
-        other => other,
+        Err(other) => {
+            events::record(&state, attempt).await;
+            Err(other)
+        }
     }
 }
 
@@ -192,7 +197,7 @@ async fn verify_assertion(
     flow: &LoginFlow,
     body: &VerifyRequest,
     state: &AppState,
-) -> Result<HttpResponse, LoginApiError> {
+) -> Result<(HttpResponse, NewEvent), LoginApiError> {
     let req = req.clone();
     check_envelope(&body.credential)?;
     let Some(ceremony) = ceremonies::take(state, &body.ceremony_id).await? else {
@@ -274,17 +279,13 @@ async fn verify_assertion(
     if done.session_cookie.is_some() {
         crate::fallback::nudge::touch(state, &req, &subject).await?;
     }
-    events::record(
-        state,
-        events::for_flow(state, &req, flow, EventKind::PasskeySucceeded, Outcome::Ok)
-            .user(&subject)
-            .method(if credential.backup_eligible {
-                "passkey_synced"
-            } else {
-                "passkey_device_bound"
-            }),
-    )
-    .await;
+    let succeeded = events::for_flow(state, &req, flow, EventKind::PasskeySucceeded, Outcome::Ok)
+        .user(&subject)
+        .method(if credential.backup_eligible {
+            "passkey_synced"
+        } else {
+            "passkey_device_bound"
+        });
     tracing::info!(
         event = "passkey_verified",
         flow_id = %flow.id,
@@ -294,7 +295,7 @@ async fn verify_assertion(
     let body = VerifyResponse {
         redirect_to: done.redirect_to.clone(),
     };
-    Ok(super::completed_json(done, &body))
+    Ok((super::completed_json(done, &body), succeeded))
 }
 
 /// The parts of an assertion no signature covers and webauthn-rs does not

@@ -11,6 +11,7 @@
 pub mod http;
 pub mod options;
 pub mod procstat;
+pub mod rawhttp;
 pub mod report;
 pub mod runner;
 pub mod scenarios;

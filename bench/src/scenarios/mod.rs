@@ -26,6 +26,7 @@ pub struct Ctx {
     pub http: reqwest::Client,
     /// `http://localhost:PORT`, also the issuer.
     pub base: String,
+    pub port: u16,
     pub sink: Arc<Sink>,
     pub world: World,
     /// The published keys, by kid, for validating ID tokens as an RP does.
@@ -53,12 +54,14 @@ pub enum Outcome {
     Exhausted,
 }
 
-/// A worker's own state (the refresh token it rotates).
+/// A worker's own state (the refresh token it rotates, its discovery
+/// connection).
 #[derive(Debug, Default)]
 pub struct Worker {
     pub index: usize,
     pub iteration: u64,
     pub refresh_token: Option<String>,
+    pub raw: Option<crate::rawhttp::Conn>,
 }
 
 impl Ctx {
@@ -80,6 +83,7 @@ impl Ctx {
         let mut ctx = Ctx {
             http,
             base,
+            port: server.port,
             sink: Arc::clone(sink),
             world,
             keys,
@@ -136,8 +140,14 @@ pub async fn iterate(ctx: &Ctx, scenario: Scenario, w: &mut Worker) -> anyhow::R
             } else {
                 "/jwks"
             };
-            let res = ctx.http.get(format!("{}{path}", ctx.base)).send().await?;
-            expect(res, StatusCode::OK, path).await?;
+            let conn = match &mut w.raw {
+                Some(conn) => conn,
+                None => w.raw.insert(crate::rawhttp::Conn::connect(ctx.port).await?),
+            };
+            if let Err(e) = conn.get_json(path).await {
+                w.raw = None;
+                return Err(e);
+            }
             Ok(Outcome::Done(1))
         }
         Scenario::ClientCredentials => {

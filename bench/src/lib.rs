@@ -12,6 +12,7 @@ pub mod http;
 pub mod options;
 pub mod procstat;
 pub mod rawhttp;
+pub mod reference;
 pub mod report;
 pub mod runner;
 pub mod scenarios;
@@ -50,7 +51,8 @@ async fn measure(
     );
     let world = seed::seed(options, server, sink).await?;
     let seeded = procstat::sample(server.pid())?;
-    let ctx = std::sync::Arc::new(scenarios::Ctx::new(server, sink, world).await?);
+    let ctx = scenarios::Ctx::new(server.base.clone(), server.port, sink, world).await?;
+    let ctx = std::sync::Arc::new(ctx);
     let mut results = Vec::new();
     for scenario in &options.scenarios {
         eprintln!(

@@ -55,6 +55,11 @@ struct Args {
     /// everything still works, not a measurement.
     #[arg(long)]
     smoke: bool,
+    /// Instead of Latchkey, load issue 8's reference point, a bare
+    /// actix-web + ES256 token server, with the client_credentials
+    /// scenario: the yardstick for the token target on this CPU.
+    #[arg(long)]
+    reference: bool,
 }
 
 fn main() -> std::process::ExitCode {
@@ -95,6 +100,15 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if args.reference {
+        return match runtime.block_on(latchkey_bench::reference::report(&options)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("latchkey-bench: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(latchkey_bench::run(options)) {
         Ok(report) if report.clean() => std::process::ExitCode::SUCCESS,
         Ok(_) => {

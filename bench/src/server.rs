@@ -32,49 +32,44 @@ pub struct Server {
 /// server binary beside it first, with the same profile, so that the one
 /// documented command always measures the current code and never a stale
 /// `latchkey-bench-server` left from an earlier build.
-fn build_server_under_cargo() -> anyhow::Result<()> {
+fn build_under_cargo(bin: &str) -> anyhow::Result<()> {
     let Some(cargo) = std::env::var_os("CARGO") else {
         return Ok(());
     };
     let mut cmd = std::process::Command::new(cargo);
-    cmd.args([
-        "build",
-        "-p",
-        "latchkey-bench",
-        "--bin",
-        "latchkey-bench-server",
-    ]);
+    cmd.args(["build", "-p", "latchkey-bench", "--bin", bin]);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
-    let status = cmd.status().context("running cargo build for the server")?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("running cargo build for {bin}"))?;
     if !status.success() {
-        bail!("building latchkey-bench-server failed ({status})");
+        bail!("building {bin} failed ({status})");
     }
     Ok(())
 }
 
-fn sibling_server() -> anyhow::Result<PathBuf> {
-    build_server_under_cargo()?;
+/// The binary `bin` of this package beside the harness (built first when
+/// the harness runs under `cargo run`).
+pub(crate) fn sibling(bin: &str) -> anyhow::Result<PathBuf> {
+    build_under_cargo(bin)?;
     let exe = std::env::current_exe()?;
     let dir = exe
         .parent()
         .context("the harness binary has no directory")?;
-    for candidate in [
-        dir.join("latchkey-bench-server"),
-        dir.join("../latchkey-bench-server"),
-    ] {
+    for candidate in [dir.join(bin), dir.join("..").join(bin)] {
         if candidate.is_file() {
             return Ok(candidate);
         }
     }
     bail!(
-        "no latchkey-bench-server beside {}: build it with `cargo build --release -p latchkey-bench` or pass --server",
+        "no {bin} beside {}: build it with `cargo build --release -p latchkey-bench`",
         exe.display()
     )
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
 }
@@ -95,7 +90,7 @@ impl Server {
     pub async fn start(options: &Options, sink: &Sink) -> anyhow::Result<Server> {
         let bin = match &options.server {
             Some(p) => p.clone(),
-            None => sibling_server()?,
+            None => sibling("latchkey-bench-server")?,
         };
         let data_dir = tempfile::Builder::new()
             .prefix("latchkey-bench-")

@@ -70,3 +70,16 @@ async fn smoke_shared() {
     let report = latchkey_bench::run(options).await.unwrap();
     assert_clean(&report);
 }
+
+/// The reference server answers the token scenario without an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smoke_reference() {
+    let options = Options::smoke(Stack::Embedded, server());
+    let bare = PathBuf::from(env!("CARGO_BIN_EXE_latchkey-bench-bare"));
+    let r = latchkey_bench::reference::run(&options, Some(bare))
+        .await
+        .unwrap();
+    assert!(r.iterations > 0, "{}", r.summary());
+    assert_eq!(r.errors, 0, "{}", r.summary());
+    assert!(r.server_cpu_secs > 0.0, "{}", r.summary());
+}

@@ -18,7 +18,6 @@ pub use signin::{Method, sign_in};
 use crate::http::{self, expect};
 use crate::options::Scenario;
 use crate::seed::World;
-use crate::server::Server;
 use crate::smtp::Sink;
 
 /// What every worker shares.
@@ -65,9 +64,15 @@ pub struct Worker {
 }
 
 impl Ctx {
-    pub async fn new(server: &Server, sink: &Arc<Sink>, world: World) -> anyhow::Result<Ctx> {
-        let http = http::client(server.port)?;
-        let base = server.base.clone();
+    /// Everything the workers share, for the server at `base`
+    /// (`http://localhost:PORT`).
+    pub async fn new(
+        base: String,
+        port: u16,
+        sink: &Arc<Sink>,
+        world: World,
+    ) -> anyhow::Result<Ctx> {
+        let http = http::client(port)?;
         let jwks: JwkSet = http
             .get(format!("{base}/jwks"))
             .send()
@@ -83,7 +88,7 @@ impl Ctx {
         let mut ctx = Ctx {
             http,
             base,
-            port: server.port,
+            port,
             sink: Arc::clone(sink),
             world,
             keys,

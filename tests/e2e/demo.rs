@@ -40,10 +40,11 @@ async fn sign_in(s: &TestServer, b: &mut Browser, flow: &str, authn: AuthnResult
     for (k, v) in &b.cookies {
         req = req.cookie(Cookie::new(k.clone(), v.clone()));
     }
-    let done = latchkey_server::flows::complete(&s.state, &req.to_http_request(), flow, authn)
-        .await
-        .map_err(|e| format!("{e:?}"))
-        .unwrap();
+    let done =
+        latchkey_server::flows::complete(&s.state, &req.to_http_request(), flow, authn, None)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
     if let Some(c) = done.session_cookie {
         b.cookies.insert(c.name().to_owned(), c.value().to_owned());
     }

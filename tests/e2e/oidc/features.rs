@@ -87,10 +87,11 @@ async fn complete(
         req = req.cookie(Cookie::new(k.clone(), v.clone()));
     }
     let authn = AuthnResult::new(subject.clone(), vec![PasskeySynced], UnixTime(now()));
-    let done = latchkey_server::flows::complete(&s.state, &req.to_http_request(), flow, authn)
-        .await
-        .map_err(|e| format!("{e:?}"))
-        .unwrap();
+    let done =
+        latchkey_server::flows::complete(&s.state, &req.to_http_request(), flow, authn, None)
+            .await
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
     let cookie = done.session_cookie.expect("a session cookie");
     b.cookies
         .insert(cookie.name().to_owned(), cookie.value().to_owned());

@@ -100,7 +100,7 @@ impl Browser {
                 .as_secs() as i64,
         );
         let authn = AuthnResult::new(subject.clone(), methods, now);
-        let done = latchkey_server::flows::complete(&server.state, &req, flow_id, authn)
+        let done = latchkey_server::flows::complete(&server.state, &req, flow_id, authn, None)
             .await
             .map_err(|e| format!("{e:?}"))
             .unwrap();

@@ -302,7 +302,7 @@ async fn finish(
         .failure
         .map_or("user_choice", latchkey_core::PasskeyFailure::as_str);
     let authn = AuthnResult::new(user.clone(), methods, now).with_fallback_reason(reason);
-    let mut done = flows::complete(state, req, &flow.id, authn).await?;
+    let mut done = flows::complete(state, req, &flow.id, authn, None).await?;
     let names: Vec<&str> = progress.done.iter().map(|m| m.as_str()).collect();
     if done.session_cookie.is_none() {
         // Every step passed but the flow failed (account disabled, acr not

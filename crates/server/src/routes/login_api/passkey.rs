@@ -243,7 +243,7 @@ async fn verify_assertion(
         .passkeys
         .finish_authentication(response, ceremony.state, &credential)
         .map_err(|e| reject(e.failure(), &e))?;
-    match user {
+    let owner = match user {
         None => return Err(reject(PasskeyFailure::UnknownCredential, &"owner is gone")),
         Some(u) if u.status != UserStatus::Active => {
             return Err(reject(
@@ -251,8 +251,8 @@ async fn verify_assertion(
                 &"account disabled",
             ));
         }
-        Some(_) => {}
-    }
+        Some(u) => u,
+    };
     let now = state.clock.now();
     let recorded = state
         .db
@@ -275,7 +275,8 @@ async fn verify_assertion(
         Err(e) => return Err(e.into()),
     }
     let subject = credential.user_id.clone();
-    let done = flows::complete(state, &req, &flow.id, outcome.authn_result(now)).await?;
+    let authn = outcome.authn_result(now);
+    let done = flows::complete(state, &req, &flow.id, authn, Some(&owner)).await?;
     if done.session_cookie.is_some() {
         crate::fallback::nudge::touch(state, &req, &subject).await?;
     }

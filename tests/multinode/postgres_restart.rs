@@ -29,7 +29,15 @@ async fn postgres_restart_gives_503_then_resumes() {
     let unused_invitations = "SELECT count(*) FROM invitations WHERE used_at IS NULL";
     assert_eq!(w.c.pg.count(unused_invitations), 1);
 
+    // A token request just before the outage leaves the client in node 1's
+    // cache, so the redemption right after it passes client
+    // authentication and meets the missing database only when it reads
+    // the user: a 503, after which the code must still be redeemable.
+    w.redeem(1, "not-a-code", &coded.verifier)
+        .await
+        .expect_error(400, "invalid_grant");
     w.c.pg.stop();
+    assert_unavailable(&w.redeem(1, &code, &coded.verifier).await);
     for n in 0..3 {
         let down = readyz(w.c.node(n), 503, Duration::from_secs(15)).await;
         assert_eq!(down["database"], "unavailable", "node {n}");
@@ -68,8 +76,8 @@ async fn postgres_restart_gives_503_then_resumes() {
     assert_eq!(w.c.pg.count("SELECT count(*) FROM passkeys"), 1);
 
     // Everything resumes without restarting a node. The code was not
-    // consumed by the refused request (the client could not even be
-    // authenticated).
+    // consumed by the refused requests (the first was given it back, the
+    // second could not even authenticate the client).
     let tokens = w.redeem(2, &code, &coded.verifier).await.ok_json();
     assert_passkey_claims(&w, &claims(tokens["id_token"].as_str().unwrap()));
     assert_eq!(w.c.pg.count("SELECT count(*) FROM refresh_tokens"), 1);

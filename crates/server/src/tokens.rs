@@ -72,6 +72,30 @@ pub async fn take_code(state: &AppState, code: &str) -> Result<Option<CodeData>,
     Ok(serde_json::from_slice(&bytes).ok())
 }
 
+/// Put a code back after a redemption that issued nothing because a store
+/// was unavailable (a 503), so the relying party can simply retry it: the
+/// code for what is left of its life, then its presentation count. A
+/// replay counted meanwhile was refused and had nothing to revoke, so
+/// nothing is lost; with the code back first, a replay racing this sees
+/// the old count and is refused. Best effort: if the store is away too,
+/// the code stays used, as before.
+pub async fn give_back(state: &AppState, code: &str, data: &CodeData) {
+    let left = state.lifetimes.code - (state.clock.now().0 - data.issued_at.0);
+    if left <= 0 {
+        return;
+    }
+    let Ok(bytes) = serde_json::to_vec(data) else {
+        return;
+    };
+    let key = format!("code:{}", digest(code));
+    if state.ephemeral.put(&key, &bytes, secs(left)).await.is_ok() {
+        let _ = state
+            .ephemeral
+            .delete(&format!("code-uses:{}", digest(code)))
+            .await;
+    }
+}
+
 /// Remember what a redeemed code issued, for replay revocation.
 pub async fn remember_redeemed(
     state: &AppState,

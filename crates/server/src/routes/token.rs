@@ -166,9 +166,20 @@ async fn authorization_code(
         } else {
             RefreshPlan::None
         };
-    let minted = tokens::mint_for_user(state, client, &data.grant, data.nonce.as_deref(), refresh)
-        .await?
-        .map_err(invalid_grant)?;
+    let minted =
+        match tokens::mint_for_user(state, client, &data.grant, data.nonce.as_deref(), refresh)
+            .await
+        {
+            Ok(minted) => minted.map_err(invalid_grant)?,
+            // The database went away before anything was issued (the user
+            // read, or the refresh token's insert, failed): the code was
+            // presented correctly, so it is given back for a retry.
+            Err(e @ ApiError::Unavailable(_)) => {
+                tokens::give_back(state, code, &data).await;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
     let redeemed = RedeemedCode {
         access_token_jti: minted.access_jti.clone(),
         access_token_exp: minted.access_exp,

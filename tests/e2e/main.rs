@@ -15,6 +15,7 @@ mod fallback;
 mod faults;
 mod health;
 mod jwks;
+mod locks;
 mod login_page;
 mod metrics;
 mod oidc;

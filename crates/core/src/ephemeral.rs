@@ -53,6 +53,11 @@ pub trait Ephemeral {
     /// Delete `key`. Returns whether a live value was removed.
     async fn delete(&self, key: &str) -> Result<bool, EphemeralError>;
 
+    /// Atomically delete `key` only if its live value is `value`: a lock's
+    /// owner releases its own lock, never one another holder took after it
+    /// lapsed. Returns whether it was removed.
+    async fn delete_if(&self, key: &str, value: &[u8]) -> Result<bool, EphemeralError>;
+
     /// Increment the counter under `key` and return the new value. The first
     /// increment creates the counter with `ttl` (a fixed window); later
     /// increments keep the original expiry.

@@ -147,7 +147,7 @@ const LOCK_POLL: Duration = Duration::from_millis(10);
 #[derive(Debug)]
 #[must_use = "release the lock when done"]
 pub struct FlowLock {
-    key: String,
+    lock: crate::locks::Lock,
 }
 
 impl FlowLock {
@@ -159,13 +159,11 @@ impl FlowLock {
         let key = format!("flow-lock:{id}");
         let deadline = std::time::Instant::now() + LOCK_WAIT;
         loop {
-            let won = state
-                .ephemeral
-                .put_if_absent(&key, b"1", LOCK_TTL)
+            let won = crate::locks::Lock::try_acquire(state, key.clone(), LOCK_TTL)
                 .await
                 .map_err(|e| FlowLookup::Api(e.into()))?;
-            if won {
-                return Ok(Self { key });
+            if let Some(lock) = won {
+                return Ok(Self { lock });
             }
             if std::time::Instant::now() >= deadline {
                 return Err(FlowLookup::Api(ApiError::Unavailable(
@@ -178,9 +176,7 @@ impl FlowLock {
 
     /// Release the lock (it also lapses by itself after [`LOCK_TTL`]).
     pub async fn release(self, state: &AppState) {
-        if let Err(e) = state.ephemeral.delete(&self.key).await {
-            tracing::warn!(error = %e, "flow lock not released; it lapses by itself");
-        }
+        self.lock.release(state).await;
     }
 }
 

@@ -18,6 +18,7 @@ pub mod flows;
 pub mod html;
 pub mod keys;
 pub mod limits;
+pub mod locks;
 pub mod metrics;
 pub mod middleware;
 pub mod net;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use latchkey_core::{Ephemeral as _, RepoError, User, UserRepo as _, UserStatus};
+use latchkey_core::{RepoError, User, UserRepo as _, UserStatus};
 use latchkey_oidc::session::BrowserSession;
 use latchkey_passkey::{CredentialId, CredentialRepo as _, PasskeyCredential};
 use serde::{Deserialize, Serialize};
@@ -249,24 +249,20 @@ pub async fn remove(
     // Count and delete under a per-user lock in the shared ephemeral store,
     // so two deletions racing (on any nodes) cannot both see "two left" and
     // leave the user with none.
-    let lock = format!("account-lock:{}", user.id);
-    if !state
-        .ephemeral
-        .put_if_absent(&lock, b"1", DELETE_LOCK_TTL)
+    let key = format!("account-lock:{}", user.id);
+    let Some(lock) = crate::locks::Lock::try_acquire(&state, key, DELETE_LOCK_TTL)
         .await
         .map_err(ApiError::from)?
-    {
+    else {
         return Err(JsonError::new(
             StatusCode::CONFLICT,
             "concurrent_change",
             "Another change to your passkeys is in progress. Try again in a moment.",
         )
         .into());
-    }
+    };
     let result = delete_unless_last(&state, &user, &id).await;
-    if let Err(e) = state.ephemeral.delete(&lock).await {
-        tracing::warn!(error = %e, "could not release the account lock; it expires by itself");
-    }
+    lock.release(&state).await;
     let remaining = result?;
     tracing::info!(user = %user.id, credential = %id, "passkey deleted");
     Ok(registrations::ok(&Deleted {

@@ -237,6 +237,14 @@ impl Ephemeral for MemoryStore {
         Ok(inner.map.remove(key).is_some_and(|e| e.is_live(now)))
     }
 
+    async fn delete_if(&self, key: &str, value: &[u8]) -> Result<bool, EphemeralError> {
+        check_key(key)?;
+        let mut inner = self.lock();
+        let now = Instant::now();
+        let held = inner.live(key, now).is_some_and(|e| e.value == value);
+        Ok(held && inner.map.remove(key).is_some())
+    }
+
     async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, EphemeralError> {
         check_key(key)?;
         check_ttl(ttl)?;

@@ -150,6 +150,13 @@ impl Ephemeral for EphemeralStore {
         }
     }
 
+    async fn delete_if(&self, key: &str, value: &[u8]) -> Result<bool, EphemeralError> {
+        match self {
+            Self::Memory(s) => s.delete_if(key, value).await,
+            Self::Redis(s) => s.delete_if(key, value).await,
+        }
+    }
+
     async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, EphemeralError> {
         match self {
             Self::Memory(s) => s.increment(key, ttl).await,

@@ -34,6 +34,13 @@ if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) 
 return n
 ";
 
+/// `DEL` only if the value is still the caller's (a lock released by its
+/// owner only); one script, so no other command runs in between.
+const DELETE_IF_LUA: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+";
+
 /// Reconnection attempts per reconnect before an operation fails; a later
 /// operation starts a fresh reconnect, so the store recovers whenever Redis
 /// comes back (after a restart or failover) without restarting Latchkey.
@@ -49,6 +56,7 @@ pub struct RedisStore {
     prefix: Arc<str>,
     timeout: Duration,
     increment: Arc<Script>,
+    delete_if: Arc<Script>,
 }
 
 impl RedisStore {
@@ -89,6 +97,7 @@ impl RedisStore {
             prefix: Arc::from(options.key_prefix.as_str()),
             timeout: options.timeout,
             increment: Arc::new(Script::new(INCREMENT_LUA)),
+            delete_if: Arc::new(Script::new(DELETE_IF_LUA)),
         })
     }
 
@@ -192,6 +201,19 @@ impl Ephemeral for RedisStore {
         let removed: u64 = self
             .run("DEL", async move {
                 ::redis::cmd("DEL").arg(&key).query_async(&mut conn).await
+            })
+            .await?;
+        Ok(removed > 0)
+    }
+
+    async fn delete_if(&self, key: &str, value: &[u8]) -> Result<bool, EphemeralError> {
+        let key = self.key(key)?;
+        let mut conn = self.conn.clone();
+        let script = Arc::clone(&self.delete_if);
+        let value = value.to_vec();
+        let removed: u64 = self
+            .run("DEL-IF script", async move {
+                script.key(&key).arg(value).invoke_async(&mut conn).await
             })
             .await?;
         Ok(removed > 0)

@@ -74,6 +74,7 @@ conformance!(
     put_if_absent_stores_only_once,
     take_returns_the_value_once,
     delete_reports_whether_it_removed,
+    delete_if_removes_only_the_expected_value,
     increment_counts_in_a_fixed_window,
     increment_keeps_the_original_expiry,
     zero_ttl_and_empty_key_are_invalid,
@@ -146,6 +147,22 @@ async fn delete_reports_whether_it_removed(store: &EphemeralStore) {
     assert!(store.delete("k").await.unwrap());
     assert!(!store.delete("k").await.unwrap());
     assert_eq!(store.get("k").await.unwrap(), None);
+}
+
+async fn delete_if_removes_only_the_expected_value(store: &EphemeralStore) {
+    store.put("lock", b"mine", LONG).await.unwrap();
+    assert!(!store.delete_if("lock", b"theirs").await.unwrap());
+    assert_eq!(
+        store.get("lock").await.unwrap().as_deref(),
+        Some(&b"mine"[..])
+    );
+    assert!(store.delete_if("lock", b"mine").await.unwrap());
+    assert_eq!(store.get("lock").await.unwrap(), None);
+    assert!(!store.delete_if("lock", b"mine").await.unwrap());
+    assert!(matches!(
+        store.delete_if("", b"x").await,
+        Err(EphemeralError::Invalid(_))
+    ));
 }
 
 async fn increment_counts_in_a_fixed_window(store: &EphemeralStore) {

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use latchkey_core::{Ephemeral as _, User, UserId};
+use latchkey_core::{User, UserId};
 use latchkey_fallback::policy::FallbackMethod;
 use latchkey_fallback::repo::FactorRepo as _;
 use latchkey_passkey::CredentialRepo as _;
@@ -23,18 +23,16 @@ const LOCK_TTL: Duration = Duration::from_secs(10);
 
 /// The per-user lock of account changes. The key is the one the passkey
 /// deletion takes (`routes::account`), so the two serialise.
-pub(super) struct AccountLock(String);
+pub(super) struct AccountLock(crate::locks::Lock);
 
 impl AccountLock {
     pub(super) async fn acquire(state: &AppState, user: &UserId) -> Result<Self, actix_web::Error> {
         let key = format!("account-lock:{user}");
-        if state
-            .ephemeral
-            .put_if_absent(&key, b"1", LOCK_TTL)
+        let won = crate::locks::Lock::try_acquire(state, key, LOCK_TTL)
             .await
-            .map_err(ApiError::from)?
-        {
-            Ok(Self(key))
+            .map_err(ApiError::from)?;
+        if let Some(lock) = won {
+            Ok(Self(lock))
         } else {
             Err(fail(
                 StatusCode::CONFLICT,
@@ -45,9 +43,7 @@ impl AccountLock {
     }
 
     pub(super) async fn release(self, state: &AppState) {
-        if let Err(e) = state.ephemeral.delete(&self.0).await {
-            tracing::warn!(error = %e, "could not release the account lock; it expires by itself");
-        }
+        self.0.release(state).await;
     }
 }
 

@@ -298,6 +298,53 @@ async fn client_credentials_grant(stack: Stack, test: &str) {
     assert_eq!(introspect(&s, &auth, at).await, json!({"active": false}));
 }
 
+/// An ID token minted at a refresh says what the first one said, the
+/// `latchkey_fallback` claim included (the grant's fallback reason is kept
+/// with the refresh-token family).
+async fn refreshed_id_tokens_keep_the_fallback_claim(stack: Stack, test: &str) {
+    use crate::support::browser::{flow_id, location, query};
+    use latchkey_core::UnixTime;
+    use latchkey_oidc::AuthnResult;
+
+    let s = server!(stack, test);
+    let user = s.user("fay").await;
+    let mut new = confidential();
+    new.scopes.push("latchkey_fallback".into());
+    let (client, secret) = s.client_with(new).await;
+    let (id, secret) = (client.id.0.as_str(), secret.expect("a secret"));
+    let (verifier, challenge) = rp::pkce();
+    let scope = [("scope", "openid offline_access latchkey_fallback")];
+    let url = rp::authorize_url(&s, id, &challenge, &scope);
+    let mut b = Browser::default();
+    let flow = flow_id(&location(&b.get(&s, &url).await));
+    let now = UnixTime(now_secs());
+    let authn = AuthnResult::new(user.id.clone(), vec![AuthMethod::EmailCode], now)
+        .with_fallback_reason("no_passkey_on_this_device");
+    let resume = b.sign_in_with(&s, &flow, authn).await;
+    let back = query(&location(&b.get(&s, &resume).await));
+    let t = token_ok(rp::exchange(&s, id, &secret, &back["code"], &verifier).await).await;
+    let reason = |t: &Value| part(t["id_token"].as_str().unwrap(), 1)["latchkey_fallback"].clone();
+    assert_eq!(reason(&t), json!({"reason": "no_passkey_on_this_device"}));
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        (
+            "refresh_token",
+            t["refresh_token"].as_str().expect("offline_access"),
+        ),
+    ];
+    let auth = rp::basic(id, &secret);
+    let refreshed = token_ok(rp::post(&s, "/token", Some(&auth), &refresh).await).await;
+    assert_eq!(
+        reason(&refreshed),
+        json!({"reason": "no_passkey_on_this_device"})
+    );
+}
+
+fn now_secs() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    i64::try_from(since.unwrap().as_secs()).unwrap()
+}
+
 async fn refresh_token_introspection_and_family_revocation(stack: Stack, test: &str) {
     let s = server!(stack, test);
     let user = s.user("rhea").await;
@@ -382,4 +429,5 @@ crate::stack_tests!(
     client_credentials_grant,
     refresh_token_introspection_and_family_revocation,
     client_secret_post_and_public_clients_redeem,
+    refreshed_id_tokens_keep_the_fallback_claim,
 );

@@ -88,11 +88,6 @@ impl Browser {
         subject: &UserId,
         methods: Vec<AuthMethod>,
     ) -> String {
-        let mut req = TestRequest::default();
-        for (k, v) in &self.cookies {
-            req = req.cookie(actix_web::cookie::Cookie::new(k.clone(), v.clone()));
-        }
-        let req = req.to_http_request();
         let now = UnixTime(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -100,6 +95,22 @@ impl Browser {
                 .as_secs() as i64,
         );
         let authn = AuthnResult::new(subject.clone(), methods, now);
+        self.sign_in_with(server, flow_id, authn).await
+    }
+
+    /// [`Browser::sign_in`] with a whole `AuthnResult` (a fallback reason,
+    /// say).
+    pub async fn sign_in_with(
+        &mut self,
+        server: &TestServer,
+        flow_id: &str,
+        authn: AuthnResult,
+    ) -> String {
+        let mut req = TestRequest::default();
+        for (k, v) in &self.cookies {
+            req = req.cookie(actix_web::cookie::Cookie::new(k.clone(), v.clone()));
+        }
+        let req = req.to_http_request();
         let done = latchkey_server::flows::complete(&server.state, &req, flow_id, authn, None)
             .await
             .map_err(|e| format!("{e:?}"))

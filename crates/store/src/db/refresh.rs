@@ -25,6 +25,7 @@ struct Row {
     family_expires_at: i64,
     rotated_at: Option<i64>,
     revoked_at: Option<i64>,
+    fallback_reason: Option<String>,
 }
 
 impl Row {
@@ -45,6 +46,7 @@ impl Row {
             family_expires_at: r.family_expires_at.0,
             rotated_at: r.rotated_at.map(|t| t.0),
             revoked_at: r.revoked_at.map(|t| t.0),
+            fallback_reason: r.grant.fallback_reason.clone(),
         })
     }
 
@@ -69,7 +71,7 @@ impl Row {
                 amr,
                 acr,
                 sid: self.sid,
-                fallback_reason: None,
+                fallback_reason: self.fallback_reason,
             },
             created_at: UnixTime(self.created_at),
             expires_at: UnixTime(self.expires_at),

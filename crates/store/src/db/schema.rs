@@ -63,6 +63,7 @@ diesel::table! {
         family_expires_at -> BigInt,
         rotated_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+        fallback_reason -> Nullable<Text>,
     }
 }
 

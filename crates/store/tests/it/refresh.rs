@@ -33,7 +33,7 @@ async fn seed(db: &Db) -> Grant {
         amr: vec!["hwk".into(), "user".into()],
         acr: Acr::PhishingResistantHardware,
         sid: Some("sid1".into()),
-        fallback_reason: None,
+        fallback_reason: Some("no_passkey_on_this_device".into()),
     }
 }
 
@@ -63,6 +63,8 @@ async fn rotation_replaces_and_keeps_the_grant(db: &Db) {
         panic!("expected rotation");
     };
     assert_eq!(next.grant, grant);
+    let stored = db.refresh_by_hash("h2").await.unwrap().unwrap();
+    assert_eq!(stored.grant, grant, "the fallback reason is kept too");
     assert_eq!(next.family_id, "fam-h1");
     assert_eq!(next.expires_at, UnixTime(2010));
     let old = db.refresh_by_hash("h1").await.unwrap().unwrap();

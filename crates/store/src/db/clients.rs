@@ -7,7 +7,7 @@ use latchkey_oidc::{
 };
 
 use super::schema::clients;
-use super::{Db, repo_error};
+use super::{Db, repo_error, rows_changed};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = clients)]
@@ -173,15 +173,11 @@ impl ClientRepo for Db {
         let row = ClientRow::from_client(client)?;
         let updated = self
             .run(move |conn| {
-                let n = diesel::update(clients::table.find(row.id.clone()))
+                diesel::update(clients::table.find(row.id.clone()))
                     .set(&row)
                     .execute(conn)
-                    .map_err(|e| repo_error(e, &[]))?;
-                if n == 0 {
-                    Err(RepoError::NotFound)
-                } else {
-                    Ok(())
-                }
+                    .map_err(|e| repo_error(e, &[]))
+                    .and_then(rows_changed)
             })
             .await?;
         self.clients.invalidate(&client.id.0);
@@ -192,14 +188,10 @@ impl ClientRepo for Db {
         let key = id.0.clone();
         let deleted = self
             .run(move |conn| {
-                let n = diesel::delete(clients::table.find(key))
+                diesel::delete(clients::table.find(key))
                     .execute(conn)
-                    .map_err(|e| repo_error(e, &[]))?;
-                if n == 0 {
-                    Err(RepoError::NotFound)
-                } else {
-                    Ok(())
-                }
+                    .map_err(|e| repo_error(e, &[]))
+                    .and_then(rows_changed)
             })
             .await?;
         self.clients.invalidate(&id.0);

@@ -13,7 +13,7 @@ use latchkey_fallback::repo::{
 use super::schema::{
     password_credentials as pw, recovery_codes as rc, totp_credentials as totp, user_phones, users,
 };
-use super::{Db, repo_error, storable_key};
+use super::{Db, repo_error, rows_changed, storable_key};
 
 /// Run the same diesel expression on whichever backend `conn` is. diesel's
 /// `MultiConnection` dialect has no `ON CONFLICT` clause, so upserts are
@@ -239,15 +239,11 @@ impl FactorRepo for Db {
             if current == email {
                 return Ok(());
             }
-            let n = diesel::update(users::table.find(&user))
+            diesel::update(users::table.find(&user))
                 .set((users::email.eq(&email), users::email_verified.eq(false)))
                 .execute(conn)
-                .map_err(|e| repo_error(e, &["email"]))?;
-            if n == 0 {
-                Err(RepoError::NotFound)
-            } else {
-                Ok(())
-            }
+                .map_err(|e| repo_error(e, &["email"]))
+                .and_then(rows_changed)
         })
         .await?
     }

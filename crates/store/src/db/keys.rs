@@ -8,7 +8,7 @@ use latchkey_oidc::SigningAlg;
 use latchkey_oidc::keys::{KeyRepo, StoredKey};
 
 use super::schema::signing_keys;
-use super::{AnyConnection, Db, repo_error};
+use super::{AnyConnection, Db, repo_error, rows_changed};
 
 /// Names the transaction-scoped advisory lock that serialises the first-key
 /// insertion of PostgreSQL nodes starting together ("LKSIGNKY").
@@ -131,18 +131,14 @@ impl KeyRepo for Db {
     ) -> Result<(), RepoError> {
         let kid = kid.to_owned();
         self.run(move |conn| {
-            let n = diesel::update(signing_keys::table.find(kid))
+            diesel::update(signing_keys::table.find(kid))
                 .set((
                     signing_keys::retires_at.eq(Some(retires_at.0)),
                     signing_keys::expires_at.eq(Some(expires_at.0)),
                 ))
                 .execute(conn)
-                .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 {
-                Err(RepoError::NotFound)
-            } else {
-                Ok(())
-            }
+                .map_err(|e| repo_error(e, &[]))
+                .and_then(rows_changed)
         })
         .await?
     }

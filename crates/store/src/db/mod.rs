@@ -117,7 +117,7 @@ impl Db {
     pub async fn connect(url: &str, options: DbOptions) -> Result<Self, DbError> {
         let parsed = DbUrl::parse(url, options.connect_timeout)?;
         let backend = parsed.backend();
-        let manager = connection::Manager::new(parsed);
+        let manager = connection::Manager::new(parsed.clone());
         let size = options.pool_size.max(1);
         let timeout = options.connect_timeout;
         // A PostgreSQL connection can die with the server; a SQLite one
@@ -138,7 +138,7 @@ impl Db {
         .map_err(|e| DbError::Connect(e.to_string()))?;
         let inline = match backend {
             Backend::Sqlite => {
-                let manager = connection::Manager::new(DbUrl::parse(url, timeout)?);
+                let manager = connection::Manager::new(parsed);
                 let inline = inline::Inline::open(&manager)
                     .map(Arc::new)
                     .map_err(|e| DbError::Connect(e.to_string()))?;
@@ -243,6 +243,15 @@ impl Db {
             Ok(())
         })
         .await?
+    }
+}
+
+/// An update or delete by key that changed no row found nothing to change.
+pub(crate) fn rows_changed(n: usize) -> Result<(), RepoError> {
+    if n == 0 {
+        Err(RepoError::NotFound)
+    } else {
+        Ok(())
     }
 }
 

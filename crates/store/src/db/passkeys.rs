@@ -7,7 +7,7 @@ use latchkey_core::{RepoError, UnixTime, UserId};
 use latchkey_passkey::{CredentialId, CredentialRepo, CredentialUse, PasskeyCredential};
 
 use super::schema::passkeys;
-use super::{Db, repo_error};
+use super::{Db, repo_error, rows_changed};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = passkeys)]
@@ -68,14 +68,6 @@ impl PasskeyRow {
             user_agent: self.user_agent,
             hardware_attested: self.hardware_attested,
         })
-    }
-}
-
-fn rows_changed(n: usize) -> Result<(), RepoError> {
-    if n == 0 {
-        Err(RepoError::NotFound)
-    } else {
-        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use latchkey_core::{Clock, NewUser, RepoError, SystemClock, User, UserId, UserRepo, UserStatus};
 
 use super::schema::users;
-use super::{Db, repo_error};
+use super::{Db, repo_error, rows_changed};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users)]
@@ -112,15 +112,11 @@ impl UserRepo for Db {
     async fn set_user_status(&self, id: &UserId, status: UserStatus) -> Result<(), RepoError> {
         let id = id.0.clone();
         self.run(move |conn| {
-            let n = diesel::update(users::table.find(id))
+            diesel::update(users::table.find(id))
                 .set(users::status.eq(status.as_str()))
                 .execute(conn)
-                .map_err(|e| repo_error(e, &[]))?;
-            if n == 0 {
-                Err(RepoError::NotFound)
-            } else {
-                Ok(())
-            }
+                .map_err(|e| repo_error(e, &[]))
+                .and_then(rows_changed)
         })
         .await?
     }

@@ -22,7 +22,7 @@
 //! [`Db::run`]: super::Db::run
 //! [`Db::run_long`]: super::Db::run_long
 
-use std::sync::{Mutex, PoisonError, Weak};
+use std::sync::{Mutex, Weak};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection as _;
@@ -35,27 +35,53 @@ pub const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
 /// The one SQLite connection requests use.
 pub(crate) struct Inline {
     conn: Mutex<AnyConnection>,
+    /// To open a fresh connection if a panic left this one mid-statement.
+    manager: Manager,
 }
 
 impl Inline {
     /// Open the connection with the usual settings, minus automatic
     /// checkpoints.
-    pub(crate) fn open(manager: &Manager) -> Result<Self, ConnectError> {
-        let mut conn = r2d2::ManageConnection::connect(manager)?;
-        conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
-            .map_err(ConnectError::Query)?;
+    pub(crate) fn open(manager: Manager) -> Result<Self, ConnectError> {
         Ok(Self {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(connect(&manager)?),
+            manager,
         })
     }
 
-    /// Run `f` on this thread with the connection. A panic in an earlier
-    /// `f` cannot leave a transaction open (diesel rolls back on unwind),
-    /// so a poisoned lock is taken over, not propagated.
+    /// Run `f` on this thread with the connection.
+    ///
+    /// A panic in an earlier `f` poisons the lock, and may have left the
+    /// connection inside a transaction (diesel does not roll back on
+    /// unwind). Such a connection is replaced by a fresh one before use; if
+    /// that fails, the old one is used and the next call tries again.
     pub(crate) fn run<T>(&self, f: impl FnOnce(&mut AnyConnection) -> T) -> T {
-        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut conn = match self.conn.lock() {
+            Ok(conn) => conn,
+            Err(poisoned) => {
+                let mut conn = poisoned.into_inner();
+                match connect(&self.manager) {
+                    Ok(fresh) => {
+                        *conn = fresh;
+                        self.conn.clear_poison();
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "cannot replace the SQLite request connection");
+                    }
+                }
+                conn
+            }
+        };
         f(&mut conn)
     }
+}
+
+/// A connection with the usual settings, minus automatic checkpoints.
+fn connect(manager: &Manager) -> Result<AnyConnection, ConnectError> {
+    let mut conn = r2d2::ManageConnection::connect(manager)?;
+    conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+        .map_err(ConnectError::Query)?;
+    Ok(conn)
 }
 
 /// Checkpoint every `every` on the blocking pool, for as long as `inline`
@@ -101,4 +127,35 @@ fn checkpoint(pool: &r2d2::Pool<Manager>, inline: &Inline) -> Result<(), String>
     inline
         .run(|_| conn.batch_execute(PASSIVE))
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::time::Duration;
+
+    use diesel::connection::SimpleConnection as _;
+
+    use super::{Inline, Manager};
+    use crate::db::DbUrl;
+
+    #[test]
+    fn a_panic_mid_transaction_leaves_a_fresh_connection_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/inline.db", dir.path().display());
+        let manager = Manager::new(DbUrl::parse(&url, Duration::from_secs(5)).unwrap());
+        let inline = Inline::open(manager).unwrap();
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            inline.run(|c| {
+                c.batch_execute("BEGIN").unwrap();
+                panic!("a bug while the transaction is open");
+            })
+        }));
+        assert!(panicked.is_err());
+        // On the old connection BEGIN would fail: "cannot start a
+        // transaction within a transaction".
+        inline
+            .run(|c| c.batch_execute("BEGIN; ROLLBACK;"))
+            .expect("a connection outside any transaction");
+    }
 }

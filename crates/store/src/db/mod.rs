@@ -139,7 +139,7 @@ impl Db {
         let inline = match backend {
             Backend::Sqlite => {
                 let manager = connection::Manager::new(parsed);
-                let inline = inline::Inline::open(&manager)
+                let inline = inline::Inline::open(manager)
                     .map(Arc::new)
                     .map_err(|e| DbError::Connect(e.to_string()))?;
                 let every = options.checkpoint_interval;

@@ -11,6 +11,7 @@ mod delivery;
 mod demo;
 mod deploy;
 mod enroll;
+mod events_writer;
 mod fallback;
 mod faults;
 mod health;

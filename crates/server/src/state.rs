@@ -38,6 +38,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The discovery document for `config`'s issuer, serialised at start.
     pub discovery: actix_web::web::Bytes,
+    /// Writes sign-in events to the database in batches (`events`).
+    pub events: crate::events::EventWriter,
 }
 
 /// Why the state could not be built at start.
@@ -112,7 +114,9 @@ impl AppState {
             Some(db.clone()),
         ));
         let discovery = crate::routes::discovery::document(config.issuer_str());
+        let events = crate::events::EventWriter::spawn(db.clone(), Arc::clone(&metrics));
         Ok(Self {
+            events,
             discovery,
             config: Arc::new(config),
             db,

@@ -103,6 +103,7 @@ fn now() -> u64 {
 
 /// The methods of `user`'s recorded events of `kind`.
 async fn events(server: &TestServer, user: &UserId, kind: EventKind) -> Vec<String> {
+    server.state.events.flush().await;
     let all = server.state.db.events_for_user(user, 100).await.unwrap();
     all.into_iter()
         .filter(|e| e.kind == kind)

@@ -7,6 +7,8 @@ use latchkey_fallback::repo::{Event, EventKind, EventRepo as _, Outcome};
 use super::*;
 
 async fn flow_events(w: &World, flow: &Flow) -> Vec<Event> {
+    // Events are written in batches, off the request.
+    w.s.state.events.flush().await;
     let mut events =
         w.s.state
             .db

@@ -204,6 +204,7 @@ async fn back_to_passkeys_after_a_fallback(stack: Stack, test: &str) {
     assert_eq!(id_token["acr"], "phr", "{id_token}");
     assert_eq!(id_token["amr"][0], "pop", "{id_token}");
 
+    w.s.state.events.flush().await;
     let kinds: Vec<EventKind> =
         w.s.state
             .db

@@ -49,6 +49,7 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
         .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
     let db_backend = state.db.backend().as_str();
     let eph_backend = state.ephemeral.backend_name();
+    let events = state.events.clone();
     let bound = crate::serve::bind(state, listener).map_err(Failure::runtime)?;
     tracing::info!(addr = %bound.addr, %issuer, database = db_backend, ephemeral = eph_backend, dev, "latchkey is listening");
     if dev {
@@ -61,6 +62,13 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
         );
     }
     let stopped = bound.server.await;
+    // The sign-in events of the last requests are still queued.
+    if tokio::time::timeout(std::time::Duration::from_secs(5), events.flush())
+        .await
+        .is_err()
+    {
+        tracing::warn!("sign-in events still queued at exit were not recorded");
+    }
     // Send the spans still queued, even when the server failed; the
     // exporter blocks, so off the async workers.
     let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;

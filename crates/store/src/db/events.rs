@@ -10,12 +10,15 @@ use latchkey_fallback::repo::{
     NewEvent, Outcome,
 };
 
-use super::factors::count;
+use super::factors::{count, on_backend};
 use super::schema::{auth_events as ev, users};
 use super::{AnyConnection, Db, repo_error, storable_key};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = ev)]
+// An absent field is NULL, not DEFAULT: the columns default to NULL anyway,
+// and SQLite takes a multi-row insert only without DEFAULT.
+#[diesel(treat_none_as_default_value = false)]
 struct EventRow {
     id: String,
     at: i64,
@@ -94,14 +97,12 @@ impl EventRow {
 fn insert_events(conn: &mut AnyConnection, mut rows: Vec<EventRow>) -> Result<(), RepoError> {
     use diesel::result::{DatabaseErrorKind, Error};
     for attempt in 0..3 {
-        let inserted = conn.transaction(|conn| {
-            // One statement per row: batch inserts are not available over
-            // diesel's MultiConnection.
-            for row in &rows {
-                diesel::insert_into(ev::table).values(row).execute(conn)?;
-            }
-            Ok::<_, Error>(())
-        });
+        // One statement for all rows (a batch from the event writer can
+        // hold hundreds), so one transaction without BEGIN/COMMIT.
+        let inserted = on_backend!(conn, c => diesel::insert_into(ev::table)
+            .values(&rows)
+            .execute(c))
+        .map(|_| ());
         match inserted {
             Ok(()) => return Ok(()),
             Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) if attempt < 2 => {

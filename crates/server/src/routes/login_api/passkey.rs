@@ -171,12 +171,12 @@ pub async fn verify(
     let attempt = event(EventKind::PasskeyAttempt, Outcome::Info);
     match verify_assertion(&req, &flow, &body, &state).await {
         Ok((response, succeeded)) => {
-            events::record_all(&state, &[attempt, succeeded]).await;
+            events::record_all(&state, vec![attempt, succeeded]).await;
             Ok(response)
         }
         Err(LoginApiError::PasskeyFailed(reason, _)) => {
             let failed = event(EventKind::PasskeyFailed, Outcome::Failed).reason(reason.as_str());
-            events::record_all(&state, &[attempt, failed]).await;
+            events::record_all(&state, vec![attempt, failed]).await;
             let device = crate::fallback::progress::DeviceReport::default();
             let decision =
                 crate::fallback::report(&state, &req, &flow.id, Some(reason), device).await?;

@@ -3,11 +3,16 @@
 //! An event that cannot be written is logged and dropped: analytics must
 //! never turn a working sign-in into a failed one. Every event is also a
 //! structured log line (`event=…`), so a node's log tells the same story
-//! while the database is away.
+//! while the database is away. Handlers count and log an event at once and
+//! hand it to the [`EventWriter`], which writes events in batches.
+
+mod writer;
+
+pub use writer::{EventWriter, LINGER, MAX_BATCH};
 
 use actix_web::HttpRequest;
 use actix_web::http::header::USER_AGENT;
-use latchkey_fallback::repo::{EventKind, EventRepo as _, NewEvent, Outcome};
+use latchkey_fallback::repo::{EventKind, NewEvent, Outcome};
 use latchkey_oidc::flow::LoginFlow;
 
 use crate::state::AppState;
@@ -41,14 +46,13 @@ pub fn for_flow(
 /// Write `event`, logging instead of failing, and count it (the metrics'
 /// sign-in series are fed here, so they tell the same story as the table).
 pub async fn record(state: &AppState, event: NewEvent) {
-    record_all(state, &[event]).await;
+    record_all(state, vec![event]).await;
 }
 
-/// Write `events` in one transaction, in order, logging instead of
-/// failing, and count each: a handler that knows several events at once
-/// (an attempt and its outcome) pays for one write, not one each.
-pub async fn record_all(state: &AppState, events: &[NewEvent]) {
-    for event in events {
+/// Count and log each of `events` now and queue them to be written
+/// together, in order (see [`EventWriter`]); never fails.
+pub async fn record_all(state: &AppState, events: Vec<NewEvent>) {
+    for event in &events {
         state.metrics.event(event);
         tracing::info!(
             event = event.kind.as_str(),
@@ -59,13 +63,7 @@ pub async fn record_all(state: &AppState, events: &[NewEvent]) {
             "sign-in event"
         );
     }
-    if let Err(e) = state.db.record_events(events).await {
-        if let Some(error) = crate::metrics::StoreError::of_repo(&e) {
-            state.metrics.store_errors(error, 1);
-        }
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        tracing::warn!(error = %e, kinds = ?kinds, "sign-in events not recorded");
-    }
+    state.events.submit(events).await;
 }
 
 /// A coarse device class from the User-Agent (`mobile`, `tablet`,

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 
 use super::DbError;
+use super::liveness::{FRESH, Pooled};
 use latchkey_core::RepoError;
 
 /// One connection type over both backends, so queries are written once.
@@ -147,11 +148,9 @@ const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WA
      PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_size_limit = 67108864;";
 
-impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
-    type Error = ConnectError;
-
-    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+impl Manager {
+    /// A new connection with the backend's settings.
+    pub(crate) fn open(&self) -> Result<AnyConnection, ConnectError> {
         match &self.url {
             DbUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -165,12 +164,28 @@ impl r2d2::ManageConnection for Manager {
             DbUrl::Postgres(url) => Ok(AnyConnection::Postgresql(PgConnection::establish(url)?)),
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectError::Query)
+impl r2d2::ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Pooled, ConnectError> {
+        self.open().map(Pooled::new)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+    /// Called at checkout (PostgreSQL only): `SELECT 1`, unless the server
+    /// answered on this connection just now (`liveness`).
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectError> {
+        if conn.answered_within(FRESH) {
+            return Ok(());
+        }
+        conn.conn
+            .batch_execute("SELECT 1")
+            .map_err(ConnectError::Query)
+    }
+
+    fn has_broken(&self, _conn: &mut Pooled) -> bool {
         false
     }
 }

@@ -78,7 +78,7 @@ impl Inline {
 
 /// A connection with the usual settings, minus automatic checkpoints.
 fn connect(manager: &Manager) -> Result<AnyConnection, ConnectError> {
-    let mut conn = r2d2::ManageConnection::connect(manager)?;
+    let mut conn = manager.open()?;
     conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
         .map_err(ConnectError::Query)?;
     Ok(conn)
@@ -123,6 +123,7 @@ pub(crate) fn spawn_checkpointer(pool: r2d2::Pool<Manager>, inline: Weak<Inline>
 fn checkpoint(pool: &r2d2::Pool<Manager>, inline: &Inline) -> Result<(), String> {
     const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE);";
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let conn = &mut conn.conn;
     conn.batch_execute(PASSIVE).map_err(|e| e.to_string())?;
     inline
         .run(|_| conn.batch_execute(PASSIVE))

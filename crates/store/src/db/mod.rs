@@ -23,6 +23,7 @@ mod factors;
 mod inline;
 mod invitations;
 mod keys;
+mod liveness;
 mod migrations;
 mod passkeys;
 mod refresh;
@@ -122,7 +123,8 @@ impl Db {
         let timeout = options.connect_timeout;
         // A PostgreSQL connection can die with the server; a SQLite one
         // is a file handle and cannot, so checking it on every checkout
-        // would only cost a query.
+        // would only cost a query. PostgreSQL's check is skipped for a
+        // connection the server has just answered on (`liveness`).
         let test_on_check_out = backend == Backend::Postgres;
         let pool = tokio::task::spawn_blocking(move || {
             r2d2::Pool::builder()
@@ -221,7 +223,7 @@ impl Db {
             let mut conn = pool
                 .get()
                 .map_err(|e| RepoError::Unavailable(e.to_string()))?;
-            Ok(f(&mut conn))
+            Ok(f(&mut conn.conn))
         })
         .await
         .map_err(|e| RepoError::Backend(format!("database task failed: {e}")))?

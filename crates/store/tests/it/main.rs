@@ -9,6 +9,7 @@ mod factors;
 mod inline;
 mod invitations;
 mod keys;
+mod liveness;
 mod parity;
 mod passkeys;
 mod refresh;

@@ -45,74 +45,79 @@ async fn until_recorded(s: &TestServer, user: &UserId, n: usize) -> Vec<String> 
     }
 }
 
+/// A server, Alice, and a writer of its own with room for `queue`
+/// hand-overs that never writes for lack of time.
+async fn start(
+    stack: Stack,
+    test: &str,
+    queue: usize,
+) -> Option<(TestServer, UserId, EventWriter)> {
+    let s = TestServer::start(stack, test).await?;
+    let alice = s.user("alice").await.id;
+    let writer = EventWriter::spawn_with(s.state.db.clone(), s.state.metrics.clone(), queue, NEVER);
+    Some((s, alice, writer))
+}
+
 async fn events_wait_for_their_batch_and_a_flush_writes_them(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else {
+    let Some((s, alice, writer)) = start(stack, test, 64).await else {
         return;
     };
-    let alice = s.user("alice").await;
-    let writer = EventWriter::spawn_with(s.state.db.clone(), s.state.metrics.clone(), 64, NEVER);
     for n in 0..10 {
-        writer.submit(vec![event(&alice.id, n)]).await;
+        writer.submit(vec![event(&alice, n)]).await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
-        recorded(&s, &alice.id).await.is_empty(),
+        recorded(&s, &alice).await.is_empty(),
         "events are gathered into a batch, not written one by one"
     );
     writer.flush().await;
-    assert_eq!(recorded(&s, &alice.id).await, reasons(0..10));
+    assert_eq!(recorded(&s, &alice).await, reasons(0..10));
 }
 
 async fn a_full_batch_is_written_without_waiting(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else {
+    let Some((s, alice, writer)) = start(stack, test, 1024).await else {
         return;
     };
-    let alice = s.user("alice").await;
-    let writer = EventWriter::spawn_with(s.state.db.clone(), s.state.metrics.clone(), 1024, NEVER);
     let total = MAX_BATCH + 10;
     for n in 0..total {
-        writer.submit(vec![event(&alice.id, n)]).await;
+        writer.submit(vec![event(&alice, n)]).await;
     }
-    let written = until_recorded(&s, &alice.id, MAX_BATCH).await;
+    let written = until_recorded(&s, &alice, MAX_BATCH).await;
     assert!(
         written.len() >= MAX_BATCH,
         "a batch of {MAX_BATCH} is written at once; found {}",
         written.len()
     );
     writer.flush().await;
-    assert_eq!(recorded(&s, &alice.id).await, reasons(0..total));
+    assert_eq!(recorded(&s, &alice).await, reasons(0..total));
 }
 
 async fn with_the_queue_full_the_handler_writes_itself(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else {
-        return;
-    };
-    let alice = s.user("alice").await;
     // Room for one hand-over. The test runs on one thread, so the writer
     // cannot take the first before the second is handed over.
-    let writer = EventWriter::spawn_with(s.state.db.clone(), s.state.metrics.clone(), 1, NEVER);
-    writer.submit(vec![event(&alice.id, 0)]).await;
-    writer.submit(vec![event(&alice.id, 1)]).await;
+    let Some((s, alice, writer)) = start(stack, test, 1).await else {
+        return;
+    };
+    writer.submit(vec![event(&alice, 0)]).await;
+    writer.submit(vec![event(&alice, 1)]).await;
     assert_eq!(
-        recorded(&s, &alice.id).await,
+        recorded(&s, &alice).await,
         reasons(1..2),
         "the hand-over that found the queue full was written at once; the queued one waits"
     );
     writer.flush().await;
-    assert_eq!(recorded(&s, &alice.id).await, reasons(0..2));
+    assert_eq!(recorded(&s, &alice).await, reasons(0..2));
 }
 
 async fn dropping_the_last_handle_writes_what_is_queued(stack: Stack, test: &str) {
-    let Some(s) = TestServer::start(stack, test).await else {
+    let Some((s, alice, writer)) = start(stack, test, 64).await else {
         return;
     };
-    let alice = s.user("alice").await;
-    let writer = EventWriter::spawn_with(s.state.db.clone(), s.state.metrics.clone(), 64, NEVER);
     for n in 0..5 {
-        writer.submit(vec![event(&alice.id, n)]).await;
+        writer.submit(vec![event(&alice, n)]).await;
     }
     drop(writer);
-    assert_eq!(until_recorded(&s, &alice.id, 5).await, reasons(0..5));
+    assert_eq!(until_recorded(&s, &alice, 5).await, reasons(0..5));
 }
 
 crate::stack_tests!(

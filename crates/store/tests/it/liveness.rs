@@ -52,14 +52,21 @@ async fn kill(pid: i32) {
     .unwrap();
 }
 
+/// A PostgreSQL test database whose most recently used pooled connection
+/// the server has just answered on and then ended; and that backend's pid.
+async fn answered_then_killed(test: &str) -> Option<(testing::TestDb, i32)> {
+    let t = testing::test_db(Backend::Postgres, test).await?;
+    let pid = backend_pid(&t.db).await.unwrap();
+    kill(pid).await;
+    Some((t, pid))
+}
+
 #[tokio::test]
 async fn a_connection_answered_just_now_is_used_unchecked_then_replaced() {
     let test = "liveness::a_connection_answered_just_now_is_used_unchecked_then_replaced";
-    let Some(t) = testing::test_db(Backend::Postgres, test).await else {
+    let Some((t, pid)) = answered_then_killed(test).await else {
         return;
     };
-    let pid = backend_pid(&t.db).await.unwrap();
-    kill(pid).await;
     let first = backend_pid(&t.db).await;
     assert!(
         first.is_err(),
@@ -73,11 +80,9 @@ async fn a_connection_answered_just_now_is_used_unchecked_then_replaced() {
 #[tokio::test]
 async fn a_connection_idle_for_a_while_is_checked_at_checkout() {
     let test = "liveness::a_connection_idle_for_a_while_is_checked_at_checkout";
-    let Some(t) = testing::test_db(Backend::Postgres, test).await else {
+    let Some((t, pid)) = answered_then_killed(test).await else {
         return;
     };
-    let pid = backend_pid(&t.db).await.unwrap();
-    kill(pid).await;
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     let next = backend_pid(&t.db).await.unwrap();
     assert_ne!(

@@ -166,6 +166,13 @@ pub trait CredentialRepo {
         &self,
         id: &CredentialId,
     ) -> Result<Option<PasskeyCredential>, RepoError>;
+    /// A credential by id and its owner's account (`None` when the account
+    /// is gone), read together: an assertion needs both, and on a database
+    /// across the network that is one round of work instead of two.
+    async fn credential_with_owner(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<(PasskeyCredential, Option<latchkey_core::User>)>, RepoError>;
     /// A user's credentials, oldest first.
     async fn credentials_for_user(
         &self,

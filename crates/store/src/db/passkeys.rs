@@ -3,11 +3,12 @@
 //! list; the AAGUID as a hyphenated UUID.
 
 use diesel::prelude::*;
-use latchkey_core::{RepoError, UnixTime, UserId};
+use latchkey_core::{RepoError, UnixTime, User, UserId};
 use latchkey_passkey::{CredentialId, CredentialRepo, CredentialUse, PasskeyCredential};
 
-use super::schema::passkeys;
-use super::{Db, repo_error, rows_changed};
+use super::schema::{passkeys, users};
+use super::users::UserRow;
+use super::{AnyConnection, Db, repo_error, rows_changed};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = passkeys)]
@@ -71,6 +72,21 @@ impl PasskeyRow {
     }
 }
 
+/// The credential with (base64url) id `id`, on a connection the caller holds.
+fn find_credential(
+    conn: &mut AnyConnection,
+    id: String,
+) -> Result<Option<PasskeyCredential>, RepoError> {
+    passkeys::table
+        .find(id)
+        .select(PasskeyRow::as_select())
+        .get_result(conn)
+        .optional()
+        .map_err(|e| repo_error(e, &[]))?
+        .map(PasskeyRow::into_credential)
+        .transpose()
+}
+
 impl CredentialRepo for Db {
     async fn insert_credential(&self, credential: &PasskeyCredential) -> Result<(), RepoError> {
         let row = PasskeyRow::from_credential(credential)?;
@@ -89,15 +105,29 @@ impl CredentialRepo for Db {
         id: &CredentialId,
     ) -> Result<Option<PasskeyCredential>, RepoError> {
         let id = id.to_base64url();
+        self.run(move |conn| find_credential(conn, id)).await?
+    }
+
+    async fn credential_with_owner(
+        &self,
+        id: &CredentialId,
+    ) -> Result<Option<(PasskeyCredential, Option<User>)>, RepoError> {
+        let id = id.to_base64url();
         self.run(move |conn| {
-            passkeys::table
-                .find(id)
-                .select(PasskeyRow::as_select())
+            let found: Option<(PasskeyRow, Option<UserRow>)> = passkeys::table
+                .left_join(users::table)
+                .filter(passkeys::credential_id.eq(id))
+                .select((PasskeyRow::as_select(), Option::<UserRow>::as_select()))
                 .get_result(conn)
                 .optional()
-                .map_err(|e| repo_error(e, &[]))?
-                .map(PasskeyRow::into_credential)
-                .transpose()
+                .map_err(|e| repo_error(e, &[]))?;
+            let Some((credential, owner)) = found else {
+                return Ok(None);
+            };
+            Ok(Some((
+                credential.into_credential()?,
+                owner.map(UserRow::into_user).transpose()?,
+            )))
         })
         .await?
     }

@@ -168,6 +168,9 @@ diesel::table! {
     }
 }
 
+// A passkey's owner, read with it in one statement (`credential_with_owner`).
+diesel::joinable!(passkeys -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,

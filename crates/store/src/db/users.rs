@@ -8,7 +8,7 @@ use super::{Db, repo_error, rows_changed};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     username: String,
     email: Option<String>,
@@ -19,7 +19,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> Result<User, RepoError> {
+    pub(super) fn into_user(self) -> Result<User, RepoError> {
         let status = UserStatus::parse(&self.status).ok_or_else(|| {
             RepoError::Backend(format!("user {} has status {:?}", self.id, self.status))
         })?;

@@ -201,7 +201,29 @@ async fn credential_needs_an_existing_user(db: &Db) {
     );
 }
 
+async fn a_credential_comes_with_its_owner(db: &Db) {
+    let alice = new_user(db, "alice").await;
+    let stored = credential(&alice, b"alice-1", 100);
+    db.insert_credential(&stored).await.unwrap();
+    let (found, owner) = db
+        .credential_with_owner(&cred_id(b"alice-1"))
+        .await
+        .unwrap()
+        .expect("the credential exists");
+    assert_eq!(found, stored);
+    let owner = owner.expect("alice exists");
+    assert_eq!(owner.id, alice);
+    assert_eq!(owner.username, "alice");
+    assert_eq!(
+        db.credential_with_owner(&cred_id(b"nobody's"))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
 latchkey_store::db_tests!(
+    a_credential_comes_with_its_owner,
     roundtrip_and_list,
     longest_credential_id_is_stored,
     duplicate_credential_id_conflicts_across_users,

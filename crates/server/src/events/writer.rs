@@ -48,7 +48,7 @@ pub struct EventWriter {
 impl std::fmt::Debug for EventWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventWriter")
-            .field("queued", &(QUEUE - self.tx.capacity()))
+            .field("queued", &(self.tx.max_capacity() - self.tx.capacity()))
             .finish_non_exhaustive()
     }
 }

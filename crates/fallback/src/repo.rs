@@ -35,6 +35,16 @@ impl UserPhone {
     pub fn is_verified(&self) -> bool {
         self.verified_at.is_some()
     }
+
+    /// The `phone_number` and `phone_number_verified` claims (OIDC Core
+    /// §5.1) for this number.
+    #[must_use]
+    pub fn claim(&self) -> latchkey_oidc::claims::PhoneClaim<'_> {
+        latchkey_oidc::claims::PhoneClaim {
+            number: &self.phone,
+            verified: self.is_verified(),
+        }
+    }
 }
 
 /// An authenticator-app secret (TOTP, RFC 6238).

@@ -111,10 +111,24 @@ pub fn at_hash(access_token: &str, alg: SigningAlg) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
-/// The user claims the granted scopes release (OIDC Core §5.4). `phone`
-/// releases nothing until phone numbers are stored.
+/// The user's phone number, for the `phone` scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneClaim<'a> {
+    /// E.164, as stored.
+    pub number: &'a str,
+    /// Whether the user proved they receive messages on it.
+    pub verified: bool,
+}
+
+/// The user claims the granted scopes release (OIDC Core §5.4). `phone` is
+/// the user's phone number when they have one (`None` otherwise, and then
+/// the scope releases nothing).
 #[must_use]
-pub fn user_claims(user: &User, scopes: &[String]) -> Map<String, Value> {
+pub fn user_claims(
+    user: &User,
+    phone: Option<PhoneClaim<'_>>,
+    scopes: &[String],
+) -> Map<String, Value> {
     let mut m = Map::new();
     let has = |s: &str| scopes.iter().any(|x| x == s);
     if has("profile") {
@@ -127,6 +141,13 @@ pub fn user_claims(user: &User, scopes: &[String]) -> Map<String, Value> {
     if let Some(email) = user.email.as_ref().filter(|_| has("email")) {
         m.insert("email".into(), Value::String(email.clone()));
         m.insert("email_verified".into(), Value::Bool(user.email_verified));
+    }
+    if let Some(phone) = phone.filter(|_| has("phone")) {
+        m.insert(
+            "phone_number".into(),
+            Value::String(phone.number.to_owned()),
+        );
+        m.insert("phone_number_verified".into(), Value::Bool(phone.verified));
     }
     m
 }
@@ -160,6 +181,8 @@ pub const CLAIMS: &[&str] = &[
     "preferred_username",
     "email",
     "email_verified",
+    "phone_number",
+    "phone_number_verified",
 ];
 
 #[cfg(test)]
@@ -189,11 +212,21 @@ mod tests {
             status: latchkey_core::UserStatus::Active,
             created_at: UnixTime(0),
         };
-        assert!(user_claims(&user, &["openid".into()]).is_empty());
-        let c = user_claims(&user, &["openid".into(), "email".into()]);
+        let phone = Some(PhoneClaim {
+            number: "+15551234567",
+            verified: true,
+        });
+        assert!(user_claims(&user, phone, &["openid".into()]).is_empty());
+        let c = user_claims(&user, phone, &["openid".into(), "email".into()]);
         assert_eq!(c["email"], "a@example.com");
         assert!(!c.contains_key("name"));
-        let c = user_claims(&user, &["profile".into()]);
+        assert!(!c.contains_key("phone_number"));
+        let c = user_claims(&user, phone, &["profile".into()]);
         assert_eq!(c["preferred_username"], "alice");
+        let c = user_claims(&user, phone, &["phone".into()]);
+        assert_eq!(c["phone_number"], "+15551234567");
+        assert_eq!(c["phone_number_verified"], true);
+        assert_eq!(c.len(), 2);
+        assert!(user_claims(&user, None, &["phone".into()]).is_empty());
     }
 }

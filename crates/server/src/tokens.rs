@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use latchkey_core::{Ephemeral as _, UnixTime, UserRepo as _, UserStatus};
+use latchkey_core::{Ephemeral as _, UnixTime, UserId, UserRepo as _, UserStatus};
+use latchkey_fallback::repo::{FactorRepo as _, UserPhone};
 use latchkey_oidc::authorize::AuthorizationRequest;
 use latchkey_oidc::claims::{
     ACCESS_TOKEN_TYP, AccessTokenClaims, FALLBACK_SCOPE, FallbackClaim, IdTokenClaims, at_hash,
@@ -250,6 +251,19 @@ pub fn access_token(
 
 /// Mint the tokens for a user grant: access token, ID token (when `openid`
 /// was granted) and, per `refresh`, a refresh token.
+/// The user's phone for the `phone` scope's claims; read only when that
+/// scope was granted.
+pub async fn phone_for_claims(
+    state: &AppState,
+    user: &UserId,
+    scopes: &[String],
+) -> Result<Option<UserPhone>, ApiError> {
+    if !scopes.iter().any(|s| s == "phone") {
+        return Ok(None);
+    }
+    Ok(state.db.phone(user).await?)
+}
+
 pub async fn mint_for_user(
     state: &AppState,
     client: &Client,
@@ -266,6 +280,7 @@ pub async fn mint_for_user(
     }
     let (access, jti, exp) = access_token(state, grant, now)?;
     let id_token = if grant.has_scope("openid") {
+        let phone = phone_for_claims(state, &user.id, &grant.scopes).await?;
         let alg = client.id_token_signed_response_alg;
         let claims = IdTokenClaims {
             iss: state.config.issuer_str().to_owned(),
@@ -287,7 +302,7 @@ pub async fn mint_for_user(
                 .map(|reason| FallbackClaim {
                     reason: reason.clone(),
                 }),
-            user: user_claims(&user, &grant.scopes),
+            user: user_claims(&user, phone.as_ref().map(UserPhone::claim), &grant.scopes),
         };
         let signed = state.keys.current().sign(alg, "JWT", &claims, now);
         Some(signed.map_err(|e| ApiError::Internal(e.to_string()))?)

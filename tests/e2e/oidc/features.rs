@@ -1,6 +1,6 @@
 //! What a browser sees of the authorization endpoint: form_post, max_age
-//! and prompt, acr_values, id_token_hint, disabled users and the session
-//! cookie, driven by the raw relying party for exact control.
+//! and prompt, acr_values, id_token_hint, disabled users, the session
+//! cookie and the phone scope, driven by the raw relying party for exact control.
 
 use std::collections::BTreeMap;
 
@@ -393,7 +393,67 @@ async fn session_cookie_attributes_and_rotation(stack: Stack, test: &str) {
     );
 }
 
+/// The ID token's claims and the userinfo response for a sign-in of `user`
+/// asking for `scope`.
+async fn claims_for(
+    s: &TestServer,
+    client: (&str, &str),
+    user: &UserId,
+    scope: &str,
+) -> [Value; 2] {
+    let mut b = Browser::default();
+    let extra = [("scope", scope)];
+    let t = rp::tokens(s, &mut b, client.0, client.1, user, &extra).await;
+    let id_token = part(t["id_token"].as_str().unwrap(), 1);
+    let bearer = format!("Bearer {}", t["access_token"].as_str().unwrap());
+    let res = s
+        .http
+        .get(format!("{}/userinfo", s.base))
+        .header("authorization", bearer);
+    let userinfo: Value = res.send().await.unwrap().json().await.unwrap();
+    [id_token, userinfo]
+}
+
+async fn phone_scope_releases_the_phone_number(stack: Stack, test: &str) {
+    use latchkey_fallback::repo::FactorRepo as _;
+    let s = server!(stack, test);
+    let mut new = confidential();
+    new.scopes.push("phone".into());
+    let (client, secret) = s.client_with(new).await;
+    let client = (client.id.0.as_str(), secret.as_deref().unwrap());
+
+    let verified = s.user("vera").await;
+    s.verified_phone(&verified, "+15551230001").await;
+    for claims in claims_for(&s, client, &verified.id, "openid phone").await {
+        assert_eq!(claims["phone_number"], "+15551230001", "{claims}");
+        assert_eq!(claims["phone_number_verified"], true, "{claims}");
+    }
+    for claims in claims_for(&s, client, &verified.id, "openid email").await {
+        assert!(
+            claims.get("phone_number").is_none(),
+            "no phone scope: {claims}"
+        );
+    }
+
+    let unverified = s.user("una").await;
+    let db = &s.state.db;
+    db.set_phone(&unverified.id, "+15551230002", UnixTime(now()))
+        .await
+        .unwrap();
+    for claims in claims_for(&s, client, &unverified.id, "openid phone").await {
+        assert_eq!(claims["phone_number"], "+15551230002", "{claims}");
+        assert_eq!(claims["phone_number_verified"], false, "{claims}");
+    }
+
+    let without = s.user("wes").await;
+    for claims in claims_for(&s, client, &without.id, "openid phone").await {
+        assert!(claims.get("phone_number").is_none(), "{claims}");
+        assert!(claims.get("phone_number_verified").is_none(), "{claims}");
+    }
+}
+
 crate::stack_tests!(
+    phone_scope_releases_the_phone_number,
     form_post_response_mode,
     max_age_and_prompt_ask_again,
     max_age_zero_always_asks,

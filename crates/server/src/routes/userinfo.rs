@@ -7,9 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, route, web};
 use latchkey_core::{UserId, UserRepo as _, UserStatus};
 use latchkey_oidc::claims::user_claims;
 
+use latchkey_fallback::repo::UserPhone;
+
 use super::bearer::verify_access_token;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::tokens::phone_for_claims;
 
 /// A Bearer error with its challenge (RFC 6750 §3).
 fn challenge(status: StatusCode, error: &'static str, description: &str) -> ApiError {
@@ -66,7 +69,8 @@ pub async fn userinfo(
     let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
         return Err(invalid());
     };
-    let mut body = user_claims(&user, &scopes);
+    let phone = phone_for_claims(&state, &user.id, &scopes).await?;
+    let mut body = user_claims(&user, phone.as_ref().map(UserPhone::claim), &scopes);
     body.insert("sub".into(), serde_json::Value::String(user.id.0));
     Ok(HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))

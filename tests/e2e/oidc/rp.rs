@@ -1,16 +1,19 @@
 //! Happy paths through a standard relying party library: discovery, code
 //! flow with PKCE, ID token validated against the JWKS (with `amr`, `acr`,
-//! `auth_time`), userinfo, refresh rotation.
+//! `auth_time`), userinfo, refresh rotation, RP-initiated logout.
 
 use latchkey_oidc::AuthMethod;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreProviderMetadata,
+};
 use openidconnect::{
-    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
+    LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
 };
 
 use crate::support::browser::{Browser, flow_id, location, query};
-use crate::support::fixtures::REDIRECT_URI;
+use crate::support::fixtures::{POST_LOGOUT_URI, REDIRECT_URI};
 use crate::support::{Stack, TestServer};
 
 fn http() -> reqwest::Client {
@@ -219,7 +222,89 @@ async fn public_client_with_pkce_and_sso(stack: Stack, test: &str) {
     assert_eq!(query(&back)["error"], "login_required", "{back}");
 }
 
+/// RP-initiated logout as the library does it: `end_session_endpoint` from
+/// discovery, the ID token as the hint, a registered
+/// `post_logout_redirect_uri` and `state`.
+async fn rp_initiated_logout(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let user = s.user("lou").await;
+    let (client, secret) = s.confidential_client().await;
+    let issuer = IssuerUrl::new(s.base.clone()).unwrap();
+    let metadata = ProviderMetadataWithLogout::discover_async(issuer, &http())
+        .await
+        .unwrap();
+    let end_session = metadata
+        .additional_metadata()
+        .end_session_endpoint
+        .clone()
+        .expect("discovery names the end_session_endpoint");
+    assert_eq!(end_session.url().as_str(), format!("{}/logout", s.base));
+    let rp = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client.id.0.clone()),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.to_owned()).unwrap());
+
+    let authorize = |prompt: Option<CoreAuthPrompt>| {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut req = rp
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .set_pkce_challenge(challenge);
+        if let Some(prompt) = prompt {
+            req = req.add_prompt(prompt);
+        }
+        let (url, _, nonce) = req.url();
+        (url, verifier, nonce)
+    };
+    let mut browser = Browser::default();
+    let (url, verifier, nonce) = authorize(None);
+    let login = location(&browser.get(&s, url.as_str()).await);
+    let resume = browser
+        .sign_in(
+            &s,
+            &flow_id(&login),
+            &user.id,
+            vec![AuthMethod::PasskeySynced],
+        )
+        .await;
+    let code = query(&location(&browser.get(&s, &resume).await))["code"].clone();
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http())
+        .await
+        .unwrap();
+    let id_token = tokens.id_token().unwrap();
+    id_token.claims(&rp.id_token_verifier(), &nonce).unwrap();
+
+    let logout = LogoutRequest::from(end_session)
+        .set_id_token_hint(id_token)
+        .set_client_id(ClientId::new(client.id.0.clone()))
+        .set_post_logout_redirect_uri(PostLogoutRedirectUrl::new(POST_LOGOUT_URI.into()).unwrap())
+        .set_state(CsrfToken::new("bye-1".into()))
+        .http_get_url();
+    let back = location(&browser.get(&s, logout.as_str()).await);
+    assert_eq!(back, format!("{POST_LOGOUT_URI}?state=bye-1"));
+
+    let (url, _, _) = authorize(Some(CoreAuthPrompt::None));
+    let back = location(&browser.get(&s, url.as_str()).await);
+    assert_eq!(
+        query(&back)["error"],
+        "login_required",
+        "the session ended: {back}"
+    );
+}
+
 crate::stack_tests!(
     code_flow_with_refresh_and_userinfo,
-    public_client_with_pkce_and_sso
+    public_client_with_pkce_and_sso,
+    rp_initiated_logout,
 );

@@ -66,6 +66,9 @@ pub struct User {
 pub struct NewUser {
     pub username: String,
     pub email: Option<String>,
+    /// Whether the email is known to be the user's (an operator importing
+    /// users from a system that verified it); `false` from [`Self::normalised`].
+    pub email_verified: bool,
     pub display_name: String,
 }
 
@@ -131,8 +134,18 @@ impl NewUser {
         Ok(Self {
             username,
             email,
+            email_verified: false,
             display_name,
         })
+    }
+
+    /// The same user with the email marked verified (only when there is one).
+    #[must_use]
+    pub fn with_verified_email(self) -> Self {
+        Self {
+            email_verified: self.email.is_some(),
+            ..self
+        }
     }
 }
 

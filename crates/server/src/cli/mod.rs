@@ -31,8 +31,10 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Without a command: `serve`, in development mode when this is a debug
+    /// build (what `cargo run` makes).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,10 +110,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Whether a bare `latchkey` (no command) runs in development mode: in a
+/// debug build only, which is what `cargo run` builds. A release build
+/// (the container image, `cargo build --release`) never turns development
+/// mode on by itself.
+const BARE_MEANS_DEV: bool = cfg!(debug_assertions);
+
 async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
-    let dev = cli.dev.then_some(true);
+    let bare = cli.command.is_none();
+    let dev = (cli.dev || (bare && BARE_MEANS_DEV)).then_some(true);
     let config = Config::load(cli.config.as_deref(), dev).map_err(Failure::usage)?;
-    match cli.command {
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(config, out).await,
         Command::Migrate => serve::migrate(config, out).await,
         Command::Config(ConfigCommand::Check) => {

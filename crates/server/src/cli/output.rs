@@ -17,6 +17,19 @@ impl Output {
         }
     }
 
+    /// Print `value` as one line of JSON and flush, for a reader that
+    /// follows a long-running command's output.
+    pub fn json_line<T: Serialize>(&self, value: &T) {
+        use std::io::Write as _;
+        match serde_json::to_string(value) {
+            Ok(s) => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(stdout, "{s}").and_then(|()| stdout.flush());
+            }
+            Err(e) => eprintln!("error: cannot encode output: {e}"),
+        }
+    }
+
     /// Print `value` as JSON in JSON mode, else the text `human` builds.
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {

@@ -24,7 +24,43 @@ pub(super) async fn migrate(config: Config, out: Output) -> Result<(), Failure> 
     Ok(())
 }
 
-pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
+/// What to do next on a development server, for its start-up message.
+fn next_steps(issuer: &str) -> [String; 3] {
+    [
+        "cargo run -- --dev user create --username alice --email alice@example.com".into(),
+        "cargo run -- --dev user invite alice   (open the link: create a passkey)".into(),
+        format!("open {issuer}/demo   (sign in, see the ID token)"),
+    ]
+}
+
+/// The start-up message: one JSON line on stdout with `--json` (what
+/// listens where, on which backends, and the next steps in development
+/// mode), else the next steps on stderr in development mode.
+fn announce(out: Output, addr: std::net::SocketAddr, issuer: &str, backends: [&str; 2], dev: bool) {
+    let steps = if dev {
+        next_steps(issuer).to_vec()
+    } else {
+        Vec::new()
+    };
+    if out.json {
+        out.json_line(&serde_json::json!({
+            "listening": addr.to_string(),
+            "issuer": issuer,
+            "database": backends[0],
+            "ephemeral": backends[1],
+            "dev_mode": dev,
+            "next_steps": steps,
+        }));
+    } else if dev {
+        let [db, eph] = backends;
+        let steps: String = steps.iter().map(|s| format!("  {s}\n")).collect();
+        eprintln!(
+            "\nLatchkey is running at {issuer} (development mode: {db} + {eph}).\nNext steps:\n{steps}"
+        );
+    }
+}
+
+pub(super) async fn serve(config: Config, out: Output) -> Result<(), Failure> {
     let telemetry = crate::telemetry::init_with_export(&config.log, &config.telemetry)
         .map_err(|e| Failure::usage(format!("cannot export traces: {e}")))?;
     // Resolve the key material before anything else, so a production node
@@ -52,15 +88,7 @@ pub(super) async fn serve(config: Config, _out: Output) -> Result<(), Failure> {
     let events = state.events.clone();
     let bound = crate::serve::bind(state, listener).map_err(Failure::runtime)?;
     tracing::info!(addr = %bound.addr, %issuer, database = db_backend, ephemeral = eph_backend, dev, "latchkey is listening");
-    if dev {
-        eprintln!(
-            "\nLatchkey is running at {issuer} (development mode: {db_backend} + {eph_backend}).\n\
-             Next steps:\n  \
-             cargo run -- --dev user create --username alice --email alice@example.com\n  \
-             cargo run -- --dev user invite alice      (open the link: create a passkey)\n  \
-             open {issuer}/demo                          (sign in, see the ID token)\n"
-        );
-    }
+    announce(out, bound.addr, &issuer, [db_backend, eph_backend], dev);
     let stopped = bound.server.await;
     // The sign-in events of the last requests are still queued.
     if tokio::time::timeout(std::time::Duration::from_secs(5), events.flush())

@@ -18,6 +18,10 @@ pub enum UserCommand {
         username: String,
         #[arg(long)]
         email: Option<String>,
+        /// The email is known to be the user's (verified by the system the
+        /// user comes from), so it can be used to sign in at once.
+        #[arg(long, requires = "email")]
+        email_verified: bool,
         #[arg(long)]
         display_name: Option<String>,
     },
@@ -67,10 +71,14 @@ pub(super) async fn run(cmd: UserCommand, config: &Config, out: Output) -> Resul
         UserCommand::Create {
             username,
             email,
+            email_verified,
             display_name,
         } => {
-            let new = NewUser::normalised(&username, email.as_deref(), display_name.as_deref())
+            let mut new = NewUser::normalised(&username, email.as_deref(), display_name.as_deref())
                 .map_err(Failure::usage)?;
+            if email_verified {
+                new = new.with_verified_email();
+            }
             let user = db.create_user(new).await.map_err(|e| match e {
                 RepoError::Conflict(field) => {
                     Failure::runtime(format!("a user with this {field} exists"))

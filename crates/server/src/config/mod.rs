@@ -388,7 +388,7 @@ impl Config {
     ///
     /// The configured `keys.encryption_key` if there is one. Otherwise, in dev
     /// mode only, the key in `<data_dir>/secret.key`, generated (mode 0600) on
-    /// first use so `cargo run -- serve --dev` works on a fresh machine; in
+    /// first use so `cargo run` works on a fresh machine; in
     /// production a missing key is an error rather than a generated one, since
     /// a key that silently changes with the data directory loses every
     /// signing key.

@@ -1,9 +1,5 @@
-//! The `latchkey` binary as an operator runs it: exit codes, messages, JSON
-//! output, start-up failures and graceful shutdown.
-
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+//! The `latchkey` binary as an operator runs it: exit codes, messages and
+//! JSON output (`serve` itself: `serve_cli.rs`).
 
 use crate::support::{Env, stderr};
 
@@ -148,6 +144,32 @@ fn user_lifecycle() {
         "alice@example.com",
     ]);
     assert_eq!(u["username"], "alice");
+    assert_eq!(u["email_verified"], false);
+    let imported = env.json(&[
+        "--dev",
+        "--json",
+        "user",
+        "create",
+        "--username",
+        "imported",
+        "--email",
+        "imported@example.com",
+        "--email-verified",
+    ]);
+    assert_eq!(imported["email_verified"], true);
+    let no_email = env.run(&[
+        "--dev",
+        "user",
+        "create",
+        "--username",
+        "x",
+        "--email-verified",
+    ]);
+    assert_eq!(
+        no_email.status.code(),
+        Some(2),
+        "--email-verified needs --email"
+    );
     let dup = env.run(&[
         "--dev",
         "user",
@@ -173,7 +195,7 @@ fn user_lifecycle() {
             .as_array()
             .unwrap()
             .len(),
-        1
+        2
     );
     let missing = env.run(&["--dev", "user", "disable", "nobody"]);
     assert_eq!(missing.status.code(), Some(1));
@@ -201,6 +223,15 @@ fn config_check_redacts_secrets() {
 }
 
 #[test]
+fn config_check_prints_json() {
+    let env = Env::with_config("[log]\nformat = \"json\"\n");
+    let checked = env.json(&["--dev", "--json", "config", "check"]);
+    assert_eq!(checked["log"]["format"], "json", "{checked}");
+    assert_eq!(checked["dev_mode"], true, "{checked}");
+    assert_eq!(checked["server"]["listen"], "127.0.0.1:8080", "{checked}");
+}
+
+#[test]
 fn bad_configuration_exits_2_naming_the_key_and_file() {
     let env = Env::with_config("[databse]\nurl = \"sqlite://x.db\"\n");
     let out = env.run(&["--dev", "config", "check"]);
@@ -219,91 +250,4 @@ fn bad_configuration_exits_2_naming_the_key_and_file() {
     let prod = Env::new().run(&["config", "check"]);
     assert_eq!(prod.status.code(), Some(2));
     assert!(stderr(&prod).contains("issuer"), "{}", stderr(&prod));
-}
-
-fn serve_fails_fast(env: &Env, want: &str) {
-    let started = Instant::now();
-    let out = env.run(&["--dev", "serve"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains(want), "{}", stderr(&out));
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
-    );
-}
-
-#[test]
-fn unreachable_database_fails_at_start_with_a_clear_message() {
-    let env = Env::with_config(
-        "[database]\nurl = \"postgres://postgres@127.0.0.1:1/latchkey\"\nconnect_timeout_secs = 2\n",
-    );
-    serve_fails_fast(&env, "cannot connect to the database");
-}
-
-#[test]
-fn unreachable_redis_fails_at_start_with_a_clear_message() {
-    let env = Env::with_config("[ephemeral]\nurl = \"redis://127.0.0.1:1\"\ntimeout_ms = 500\n");
-    serve_fails_fast(&env, "ephemeral store unavailable");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_ready(port: u16, child: &mut std::process::Child) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            let _ = s
-                .write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-            let mut buf = String::new();
-            let _ = s.read_to_string(&mut buf);
-            if buf.starts_with("HTTP/1.1 200") {
-                return;
-            }
-        }
-        assert!(child.try_wait().unwrap().is_none(), "server exited early");
-        assert!(Instant::now() < deadline, "server not ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-#[test]
-fn serve_answers_readyz_and_stops_gracefully_on_sigterm() {
-    let port = free_port();
-    let env = Env::with_config(&format!(
-        "issuer = \"http://localhost:{port}\"\n[server]\nlisten = \"127.0.0.1:{port}\"\nworkers = 1\nshutdown_timeout_secs = 2\n"
-    ));
-    let mut child = env
-        .cmd(&["--dev", "serve"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_ready(port, &mut child);
-    assert!(Path::new(&env.dir.path().join("data/latchkey.db")).exists());
-    assert!(
-        env.dir.path().join("data/secret.key").exists(),
-        "dev key generated under data/"
-    );
-
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "did not stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "exit status {status:?}");
 }

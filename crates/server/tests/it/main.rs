@@ -6,4 +6,5 @@ mod delivery_config;
 mod invite_cli;
 mod keys_cli;
 mod policy_cli;
+mod serve_cli;
 mod support;

@@ -43,7 +43,7 @@ impl UserRepo for Db {
             id: latchkey_core::id::new_uuid(),
             username: user.username,
             email: user.email,
-            email_verified: false,
+            email_verified: user.email_verified,
             display_name: user.display_name,
             status: UserStatus::Active.as_str().to_owned(),
             created_at: SystemClock.now().0,

@@ -16,6 +16,14 @@ async fn create_and_find(db: &Db) {
     assert_eq!(u.status, UserStatus::Active);
     assert!(!u.email_verified);
     assert_eq!(db.user_by_id(&u.id).await.unwrap().as_ref(), Some(&u));
+    let imported = new_user("imported", Some("imported@example.com")).with_verified_email();
+    let imported = db.create_user(imported).await.unwrap();
+    assert!(
+        imported.email_verified,
+        "an imported, verified email stays verified"
+    );
+    let found = db.user_by_id(&imported.id).await.unwrap().unwrap();
+    assert!(found.email_verified);
     assert_eq!(
         db.user_by_identifier("ALICE").await.unwrap().as_ref(),
         Some(&u)

@@ -53,12 +53,15 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-/// Parses `args` with the real `latchkey` command line.
+/// Parses `args` with the real `latchkey` command line. Deployments name
+/// their command: a bare `latchkey` means different things in debug and
+/// release builds.
 fn command(args: &[String]) -> Command {
     let argv = std::iter::once("latchkey".to_owned()).chain(args.iter().cloned());
     Cli::try_parse_from(argv)
         .unwrap_or_else(|e| panic!("`latchkey {}` does not parse: {e}", args.join(" ")))
         .command
+        .unwrap_or_else(|| panic!("`latchkey {}` names no command", args.join(" ")))
 }
 
 /// Runs Latchkey's configuration loader (production mode, no file) on the

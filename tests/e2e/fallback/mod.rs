@@ -9,6 +9,7 @@ mod acr;
 mod enumeration;
 mod events;
 mod hostile;
+mod logging;
 mod methods;
 mod signin;
 mod steps;

@@ -8,6 +8,7 @@ use actix_web::HttpRequest;
 use latchkey_core::UserRepo as _;
 use latchkey_fallback::policy::FallbackMethod;
 use latchkey_fallback::repo::{EventKind, FactorRepo as _, Outcome};
+use tracing::Instrument as _;
 
 use super::challenge::{self, Channel};
 use super::progress::{self, ActiveChallenge};
@@ -184,17 +185,25 @@ fn deliver(
                 html: None,
             };
             let mailer = std::sync::Arc::clone(&state.mailer);
-            actix_web::rt::spawn(async move {
-                let _ = mailer.send(email).await;
-            });
+            // Off the request, but in its span: the delivery's log lines
+            // carry the request id.
+            actix_web::rt::spawn(
+                async move {
+                    let _ = mailer.send(email).await;
+                }
+                .in_current_span(),
+            );
         }
         Channel::Sms => {
             let body =
                 format!("{code} is your code to sign in to {client_name}. Valid {minutes} min.");
             let sms = std::sync::Arc::clone(&state.sms);
-            actix_web::rt::spawn(async move {
-                let _ = sms.send(&to, &body).await;
-            });
+            actix_web::rt::spawn(
+                async move {
+                    let _ = sms.send(&to, &body).await;
+                }
+                .in_current_span(),
+            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Probes, headers, request ids and error format on a running server.
 
-use crate::support::{Stack, TestServer};
+use crate::support::{Options, Stack, TestServer};
 
 async fn healthz_and_readyz_answer(stack: Stack, test: &str) {
     let Some(s) = TestServer::start(stack, test).await else {
@@ -37,6 +37,37 @@ async fn every_response_has_security_headers(stack: Stack, test: &str) {
         // The issuer is http (loopback), so no HSTS.
         assert!(h.get("strict-transport-security").is_none());
     }
+}
+
+/// An https issuer (TLS ends at the load balancer) adds HSTS to every
+/// response, pages and API alike.
+async fn https_issuer_adds_hsts(stack: Stack, test: &str) {
+    let options = Options {
+        env: vec![("LATCHKEY_ISSUER", "https://id.example.test".to_owned())],
+        ..Options::default()
+    };
+    let Some(s) = TestServer::start_with(stack, test, options).await else {
+        return;
+    };
+    for path in [
+        "/healthz",
+        "/.well-known/openid-configuration",
+        "/no/such/page",
+    ] {
+        let res = s.get(path).await;
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=63072000; includeSubDomains",
+            "{path}"
+        );
+    }
+    let discovery: serde_json::Value = s
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], "https://id.example.test");
 }
 
 async fn request_ids_are_generated_or_kept_when_plain(stack: Stack, test: &str) {
@@ -134,6 +165,7 @@ crate::stack_tests!(
     error_pages_show_the_request_id,
     healthz_and_readyz_answer,
     every_response_has_security_headers,
+    https_issuer_adds_hsts,
     request_ids_are_generated_or_kept_when_plain,
     unknown_routes_and_methods_get_json_errors,
     hostile_paths_never_500,

@@ -78,7 +78,11 @@ struct Setting {
 /// One PRAGMA's value on connection `c`.
 fn pragma(c: &mut latchkey_store::db::AnyConnection, name: &str) -> String {
     // The table-valued pragma's column is named after it, except this one.
-    let column = if name == "busy_timeout" { "timeout" } else { name };
+    let column = if name == "busy_timeout" {
+        "timeout"
+    } else {
+        name
+    };
     let sql = format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}");
     diesel::sql_query(sql)
         .get_result::<Setting>(c)

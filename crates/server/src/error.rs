@@ -1,9 +1,11 @@
-//! The one error type handlers return. It renders in OAuth's error format
-//! (RFC 6749 §5.2: `error`, `error_description`); internal details are
-//! logged with the request id and never sent.
+//! The one error type handlers return, and the only `ResponseError`: it
+//! renders in OAuth's error format (RFC 6749 §5.2: `error`,
+//! `error_description`), or, for the login-flow and account APIs, a body
+//! they built with more fields ([`Detailed`]); internal details are logged
+//! with the request id and never sent. Every error response is `no-store`.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA, WWW_AUTHENTICATE};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use latchkey_core::{EphemeralError, RepoError};
 use serde::Serialize;
@@ -43,6 +45,45 @@ pub enum ApiError {
     /// A bug or an unexpected backend failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// An API error whose body carries more than `error` and
+    /// `error_description` (`reason`, `next`, `attempts_left`, …).
+    #[error("{0}")]
+    Detailed(Box<Detailed>),
+}
+
+/// The status and JSON body of an API error with its own fields, and its
+/// `Retry-After` when the client must wait.
+#[derive(Debug)]
+pub struct Detailed {
+    pub status: StatusCode,
+    /// A JSON object with at least `error`.
+    pub body: serde_json::Value,
+    pub retry_after_secs: Option<i64>,
+}
+
+impl std::fmt::Display for Detailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let error = self.body.get("error").and_then(serde_json::Value::as_str);
+        write!(f, "{}: {}", self.status.as_u16(), error.unwrap_or("error"))
+    }
+}
+
+impl Detailed {
+    /// `body` (anything that serialises to a JSON object) with `status`.
+    pub fn new(
+        status: StatusCode,
+        body: &impl Serialize,
+        retry_after_secs: Option<i64>,
+    ) -> ApiError {
+        match serde_json::to_value(body) {
+            Ok(body) => ApiError::Detailed(Box::new(Self {
+                status,
+                body,
+                retry_after_secs,
+            })),
+            Err(e) => ApiError::Internal(format!("cannot encode an error body: {e}")),
+        }
+    }
 }
 
 impl ApiError {
@@ -90,51 +131,81 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Detailed(d) => d.status,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (error, description): (&str, String) = match self {
-            Self::BadRequest { error, description }
-            | Self::OAuth {
-                error, description, ..
-            } => (error, description.clone()),
-            Self::NotFound => ("not_found", "There is nothing at this address.".into()),
-            Self::MethodNotAllowed => (
-                "method_not_allowed",
-                "This address does not accept that method.".into(),
-            ),
-            Self::Conflict(what) => ("conflict", format!("{what} already exists.")),
-            Self::Unavailable(detail) => {
-                tracing::warn!(%detail, "service unavailable");
-                (
-                    "temporarily_unavailable",
-                    "The service is temporarily unavailable; try again shortly.".into(),
-                )
-            }
-            Self::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                ("server_error", "Something went wrong on our side.".into())
-            }
+        let mut res = match self {
+            Self::Detailed(d) => detailed_response(d),
+            other => oauth_response(other),
         };
-        let mut res = HttpResponse::build(self.status_code()).json(Body {
-            error,
-            error_description: &description,
-        });
-        res.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        res.headers_mut()
-            .insert(PRAGMA, HeaderValue::from_static("no-cache"));
-        if let Self::OAuth {
-            www_authenticate: Some(challenge),
-            ..
-        } = self
-            && let Ok(v) = HeaderValue::from_str(challenge)
-        {
-            res.headers_mut().insert(WWW_AUTHENTICATE, v);
-        }
+        no_store(&mut res);
         res
     }
+}
+
+/// A [`Detailed`] error: its own body, and `Retry-After` when it has one.
+fn detailed_response(d: &Detailed) -> HttpResponse {
+    let mut res = HttpResponse::build(d.status).json(&d.body);
+    if let Some(secs) = d.retry_after_secs
+        && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
+    {
+        res.headers_mut().insert(RETRY_AFTER, v);
+    }
+    res
+}
+
+/// Every other error: `error` and `error_description`, the details of
+/// internal and unavailable errors logged instead of sent, and the
+/// `WWW-Authenticate` challenge of a 401.
+fn oauth_response(e: &ApiError) -> HttpResponse {
+    let (error, description): (&str, String) = match e {
+        ApiError::BadRequest { error, description }
+        | ApiError::OAuth {
+            error, description, ..
+        } => (error, description.clone()),
+        ApiError::NotFound => ("not_found", "There is nothing at this address.".into()),
+        ApiError::MethodNotAllowed => (
+            "method_not_allowed",
+            "This address does not accept that method.".into(),
+        ),
+        ApiError::Conflict(what) => ("conflict", format!("{what} already exists.")),
+        ApiError::Unavailable(detail) => {
+            tracing::warn!(%detail, "service unavailable");
+            (
+                "temporarily_unavailable",
+                "The service is temporarily unavailable; try again shortly.".into(),
+            )
+        }
+        ApiError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            ("server_error", "Something went wrong on our side.".into())
+        }
+        ApiError::Detailed(d) => (d.body["error"].as_str().unwrap_or("error"), String::new()),
+    };
+    let mut res = HttpResponse::build(e.status_code()).json(Body {
+        error,
+        error_description: &description,
+    });
+    if let ApiError::OAuth {
+        www_authenticate: Some(challenge),
+        ..
+    } = e
+        && let Ok(v) = HeaderValue::from_str(challenge)
+    {
+        res.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    res
+}
+
+/// Never cached: `Cache-Control: no-store` and, for HTTP/1.0 caches,
+/// `Pragma: no-cache`.
+pub fn no_store(res: &mut HttpResponse) {
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
 impl From<RepoError> for ApiError {

@@ -15,7 +15,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, USER_AGENT};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse};
 use latchkey_core::{Ephemeral as _, User, UserId};
 use latchkey_passkey::webauthn::{CreationChallengeResponse, RegisterPublicKeyCredential};
 use latchkey_passkey::{
@@ -23,7 +23,7 @@ use latchkey_passkey::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Detailed};
 use crate::state::AppState;
 
 /// What a registration was started for; checked again when it finishes.
@@ -166,20 +166,28 @@ struct ErrorBody<'a> {
     reason: Option<&'a str>,
 }
 
-impl ResponseError for JsonError {
-    fn status_code(&self) -> StatusCode {
-        self.status
+impl JsonError {
+    /// As the one error type, waiting `retry_after_secs` when given.
+    pub fn into_api(self, retry_after_secs: Option<i64>) -> ApiError {
+        let body = ErrorBody {
+            error: self.error,
+            message: &self.message,
+            error_description: &self.message,
+            reason: self.reason,
+        };
+        Detailed::new(self.status, &body, retry_after_secs)
     }
+}
 
-    fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .json(ErrorBody {
-                error: self.error,
-                message: &self.message,
-                error_description: &self.message,
-                reason: self.reason,
-            })
+impl From<JsonError> for ApiError {
+    fn from(e: JsonError) -> Self {
+        e.into_api(None)
+    }
+}
+
+impl From<JsonError> for actix_web::Error {
+    fn from(e: JsonError) -> Self {
+        ApiError::from(e).into()
     }
 }
 

@@ -23,8 +23,8 @@ mod recovery;
 mod totp;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, PRAGMA, RETRY_AFTER};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_core::UserId;
 use latchkey_fallback::policy::FallbackMethod;
 use latchkey_fallback::repo::{EventKind, Outcome};
@@ -61,39 +61,15 @@ fn fail(status: StatusCode, error: &'static str, message: impl Into<String>) -> 
 }
 
 /// `429 rate_limited` with `Retry-After`, in the account API's JSON shape.
-#[derive(Debug)]
-struct RateLimited {
-    retry_after_secs: i64,
-}
-
-impl std::fmt::Display for RateLimited {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "rate limited for {}s", self.retry_after_secs)
-    }
-}
-
-impl ResponseError for RateLimited {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::TOO_MANY_REQUESTS
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let secs = self.retry_after_secs.max(1);
-        let mut res = JsonError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Too many requests. Try again in {secs} seconds."),
-        )
-        .error_response();
-        if let Ok(v) = secs.to_string().parse() {
-            res.headers_mut().insert(RETRY_AFTER, v);
-        }
-        res
-    }
-}
-
 fn rate_limited(retry_after_secs: i64) -> actix_web::Error {
-    RateLimited { retry_after_secs }.into()
+    let secs = retry_after_secs.max(1);
+    JsonError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many requests. Try again in {secs} seconds."),
+    )
+    .into_api(Some(secs))
+    .into()
 }
 
 /// `Ok` within the limit, else 429.

@@ -36,13 +36,12 @@ pub mod passkey;
 mod stand_in;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue, PRAGMA};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use latchkey_oidc::flow::{FlowError, LoginFlow};
 use latchkey_passkey::PasskeyFailure;
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Detailed};
 use crate::flows::{self, FlowLookup};
 use crate::state::AppState;
 
@@ -187,8 +186,8 @@ impl LoginApiError {
     }
 }
 
-impl ResponseError for LoginApiError {
-    fn status_code(&self) -> StatusCode {
+impl LoginApiError {
+    fn status(&self) -> StatusCode {
         match self {
             Self::Csrf => StatusCode::FORBIDDEN,
             Self::FlowNotFound => StatusCode::NOT_FOUND,
@@ -202,40 +201,42 @@ impl ResponseError for LoginApiError {
             Self::Api(e) => e.status_code(),
         }
     }
+}
 
-    fn error_response(&self) -> HttpResponse {
-        if let Self::Api(e) = self {
-            return e.error_response();
-        }
-        let (reason, next) = match self {
-            Self::PasskeyFailed(r, next) => (Some(*r), Some(next.clone())),
+impl From<LoginApiError> for ApiError {
+    fn from(e: LoginApiError) -> Self {
+        let status = e.status();
+        let (reason, next) = match &e {
+            LoginApiError::PasskeyFailed(r, next) => (Some(*r), Some(next.clone())),
             _ => (None, None),
         };
-        let attempts_left = match self {
-            Self::InvalidCode { attempts_left } => *attempts_left,
+        let attempts_left = match &e {
+            LoginApiError::InvalidCode { attempts_left } => *attempts_left,
             _ => None,
         };
-        let retry_after_secs = match self {
-            Self::Locked { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+        let retry_after_secs = match &e {
+            LoginApiError::Locked { retry_after_secs }
+            | LoginApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
         let body = LoginApiErrorBody {
-            error: self.code(),
-            error_description: self.description(),
+            error: e.code(),
+            error_description: e.description(),
             reason,
             next,
             attempts_left,
             retry_after_secs,
         };
-        let mut res = HttpResponse::build(self.status_code());
-        if let Some(secs) = retry_after_secs {
-            res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        match e {
+            LoginApiError::Api(api) => api,
+            _ => Detailed::new(status, &body, retry_after_secs),
         }
-        let mut res = res.json(body);
-        no_store(&mut res);
-        res
+    }
+}
+
+impl From<LoginApiError> for actix_web::Error {
+    fn from(e: LoginApiError) -> Self {
+        ApiError::from(e).into()
     }
 }
 
@@ -271,12 +272,7 @@ fn nobody() -> latchkey_core::UserId {
 }
 
 /// Responses carry the CSRF token or a sign-in's outcome: never cache them.
-pub(crate) fn no_store(res: &mut HttpResponse) {
-    res.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res.headers_mut()
-        .insert(PRAGMA, HeaderValue::from_static("no-cache"));
-}
+pub(crate) use crate::error::no_store;
 
 /// The `200` answer of a call that completed the flow: the session cookie
 /// (when one was started) and `body`, never cached.

@@ -8,6 +8,9 @@ use latchkey_store::{Db, DbOptions, EphemeralOptions, EphemeralStore};
 use crate::config::Config;
 use crate::keys::KeyRing;
 
+/// How often an in-memory ephemeral store reclaims expired entries when no
+/// writes do it (an idle node after a burst).
+const MEMORY_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 /// Shared application state (`web::Data<AppState>`). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -90,6 +93,9 @@ impl AppState {
             },
         )
         .await?;
+        if let EphemeralStore::Memory(memory) = &ephemeral {
+            memory.spawn_sweeper(MEMORY_SWEEP_INTERVAL);
+        }
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let keys = KeyRing::load(&db, enc_key, Arc::clone(&clock))
             .await

@@ -75,6 +75,32 @@ impl MemoryStore {
         self.lock().sweep(Instant::now())
     }
 
+    /// Reclaim expired entries every `every`, on the current tokio runtime,
+    /// so an idle node gives back the memory of a burst (writes reclaim
+    /// only as they come). The task holds no strong reference: it ends once
+    /// the last clone of this store is dropped.
+    pub fn spawn_sweeper(&self, every: Duration) {
+        let inner = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(inner) = inner.upgrade() else {
+                    break;
+                };
+                let removed = inner
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .sweep(Instant::now());
+                if removed > 0 {
+                    tracing::debug!(removed, "expired ephemeral entries reclaimed");
+                }
+            }
+        });
+    }
+
     /// A poisoned lock only means another thread panicked while holding it.
     /// Every mutation below is a single map operation, so the map is still
     /// consistent; recovering keeps one panic from failing every later
@@ -263,6 +289,29 @@ mod tests {
     use super::*;
 
     const S: Duration = Duration::from_secs(1);
+
+    #[tokio::test]
+    async fn the_sweeper_reclaims_without_writes_and_stops_with_the_store() {
+        let store = MemoryStore::new(100);
+        for i in 0..10 {
+            let key = format!("k{i}");
+            store
+                .put(&key, b"v", Duration::from_millis(20))
+                .await
+                .unwrap();
+        }
+        store.put("live", b"v", 60 * S).await.unwrap();
+        store.spawn_sweeper(Duration::from_millis(25));
+        let weak = Arc::downgrade(&store.inner);
+        let deadline = Instant::now() + 5 * S;
+        while store.len() > 1 {
+            assert!(Instant::now() < deadline, "still {} entries", store.len());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(store.get("live").await.unwrap().as_deref(), Some(&b"v"[..]));
+        drop(store);
+        assert!(weak.upgrade().is_none(), "the sweeper keeps no store alive");
+    }
 
     fn filled(n: usize, now: Instant, ttl: Duration) -> Inner {
         let mut inner = Inner::default();

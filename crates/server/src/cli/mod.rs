@@ -124,7 +124,7 @@ async fn run(cli: Cli, out: Output) -> Result<(), Failure> {
         Command::Serve => serve::serve(config, out).await,
         Command::Migrate => serve::migrate(config, out).await,
         Command::Config(ConfigCommand::Check) => {
-            config.encryption_key().map_err(Failure::usage)?;
+            config.check_encryption_key().map_err(Failure::usage)?;
             if out.json {
                 let value: toml::Value =
                     toml::from_str(&config.redacted_toml()).map_err(Failure::runtime)?;

@@ -398,6 +398,27 @@ impl Config {
     /// [`ConfigError::Invalid`] for a missing or malformed key,
     /// [`ConfigError::Io`] when the dev key file cannot be read or created.
     pub fn encryption_key(&self) -> Result<[u8; 32], ConfigError> {
+        if self.keys.encryption_key.is_none() && self.dev_mode {
+            return secret::dev_key(&self.data_dir.join("secret.key"));
+        }
+        self.configured_encryption_key()
+    }
+
+    /// What [`Self::encryption_key`] checks, without creating the
+    /// development key file (for `config check`, which changes nothing).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::encryption_key`].
+    pub fn check_encryption_key(&self) -> Result<(), ConfigError> {
+        if self.keys.encryption_key.is_none() && self.dev_mode {
+            return secret::check_dev_key(&self.data_dir.join("secret.key"));
+        }
+        self.configured_encryption_key().map(|_| ())
+    }
+
+    /// The configured key; in production, its absence is an error.
+    fn configured_encryption_key(&self) -> Result<[u8; 32], ConfigError> {
         if let Some(key) = &self.keys.encryption_key {
             return secret::decode_key(key.expose()).map_err(|reason| {
                 ConfigError::Invalid(vec![Problem::new(
@@ -406,10 +427,7 @@ impl Config {
                 )])
             });
         }
-        if !self.dev_mode {
-            return Err(ConfigError::Invalid(vec![resolve::missing_key_problem()]));
-        }
-        secret::dev_key(&self.data_dir.join("secret.key"))
+        Err(ConfigError::Invalid(vec![resolve::missing_key_problem()]))
     }
 }
 

@@ -93,6 +93,17 @@ pub(super) fn decode_key(text: &str) -> Result<[u8; 32], String> {
 /// The key is created under a temporary name and hard-linked into place, so a
 /// second process starting at the same moment either sees no file or the
 /// complete key, never a half-written one, and both end up with the same key.
+/// Check the development key at `path` without creating it: a file that
+/// exists must hold a valid key; a missing one is fine (the server will
+/// generate it).
+pub(super) fn check_dev_key(path: &Path) -> Result<(), ConfigError> {
+    match fs::read_to_string(path) {
+        Ok(text) => dev_key_from(&text, path).map(|_| ()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(io("read", path, source)),
+    }
+}
+
 pub(super) fn dev_key(path: &Path) -> Result<[u8; 32], ConfigError> {
     match fs::read_to_string(path) {
         Ok(text) => return dev_key_from(&text, path),

@@ -229,6 +229,19 @@ fn config_check_prints_json() {
     assert_eq!(checked["log"]["format"], "json", "{checked}");
     assert_eq!(checked["dev_mode"], true, "{checked}");
     assert_eq!(checked["server"]["listen"], "127.0.0.1:8080", "{checked}");
+    assert!(
+        !env.dir.path().join("data").exists(),
+        "config check changes nothing: no development key written"
+    );
+    std::fs::create_dir(env.dir.path().join("data")).unwrap();
+    std::fs::write(env.dir.path().join("data/secret.key"), "not a key\n").unwrap();
+    let broken = env.run(&["--dev", "config", "check"]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        stderr(&broken).contains("secret.key"),
+        "{}",
+        stderr(&broken)
+    );
 }
 
 #[test]

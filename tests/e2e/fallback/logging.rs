@@ -31,18 +31,26 @@ impl io::Write for Capture {
     }
 }
 
-/// The server's JSON log format (`telemetry.rs`), into [`DELIVERY_LINES`].
+/// The server's JSON log format (`telemetry.rs`), into [`DELIVERY_LINES`]:
+/// the request span and delivery events only, so the other tests of this
+/// process (the subscriber is global) format nothing.
 fn capture_logs() {
+    use tracing_subscriber::layer::SubscriberExt as _;
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
+        let only = tracing_subscriber::filter::Targets::new()
+            .with_target(
+                "latchkey_server::middleware::request_id",
+                tracing::Level::INFO,
+            )
+            .with_target("latchkey_server::delivery", tracing::Level::INFO);
+        let json = tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(true)
             .with_span_list(false)
             .flatten_event(true)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(|| Capture)
-            .finish();
+            .with_writer(|| Capture);
+        let subscriber = tracing_subscriber::registry().with(json).with(only);
         tracing::subscriber::set_global_default(subscriber).unwrap();
     });
 }

@@ -69,8 +69,9 @@ impl std::fmt::Display for Detailed {
 }
 
 impl Detailed {
-    /// `body` (anything that serialises to a JSON object) with `status`.
-    pub fn new(
+    /// The error `body` (anything that serialises to a JSON object) with
+    /// `status`.
+    pub fn error(
         status: StatusCode,
         body: &impl Serialize,
         retry_after_secs: Option<i64>,

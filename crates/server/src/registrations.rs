@@ -175,7 +175,7 @@ impl JsonError {
             error_description: &self.message,
             reason: self.reason,
         };
-        Detailed::new(self.status, &body, retry_after_secs)
+        Detailed::error(self.status, &body, retry_after_secs)
     }
 }
 

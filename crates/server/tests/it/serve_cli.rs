@@ -88,9 +88,9 @@ fn env_on(port: u16) -> Env {
 
 /// `latchkey` without a command, as `cargo run` starts it: a debug build
 /// serves in development mode and says what to do next.
+#[cfg(debug_assertions)]
 #[test]
 fn bare_latchkey_serves_in_development_mode() {
-    assert!(cfg!(debug_assertions), "tests run the debug build");
     let port = free_port();
     let env = env_on(port);
     let mut child = env.cmd(&[]).stderr(Stdio::piped()).spawn().unwrap();
@@ -117,6 +117,17 @@ fn bare_latchkey_serves_in_development_mode() {
         err.contains("Next steps:") && err.contains("user invite alice"),
         "{err}"
     );
+}
+
+/// A release build's bare `latchkey` is `serve` in production mode, which
+/// refuses this http issuer and the missing encryption key.
+#[cfg(not(debug_assertions))]
+#[test]
+fn bare_release_latchkey_serves_in_production_mode() {
+    let port = free_port();
+    let out = env_on(port).run(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("issuer"), "{}", stderr(&out));
 }
 
 /// `serve --json` announces itself in one JSON line on stdout.

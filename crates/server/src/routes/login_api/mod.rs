@@ -229,7 +229,7 @@ impl From<LoginApiError> for ApiError {
         };
         match e {
             LoginApiError::Api(api) => api,
-            _ => Detailed::new(status, &body, retry_after_secs),
+            _ => Detailed::error(status, &body, retry_after_secs),
         }
     }
 }

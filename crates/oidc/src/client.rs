@@ -8,6 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::alg::SigningAlg;
 use crate::redirect_uri::{RedirectUri, RedirectUriError};
 
+mod rules;
+
+pub use rules::RegistrationMode;
+use rules::{is_scope_token, loopback_only_for_native_apps, parse_jwks, parse_uris, validate_id};
+
 /// A client identifier (RFC 6749 §2.2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -162,6 +167,12 @@ pub enum ClientError {
     Name,
     #[error("redirect_uris: {0}")]
     RedirectUri(RedirectUriError),
+    #[error(
+        "redirect_uris: {0:?} uses http on a loopback host, which only native apps (public clients) \
+         may register (RFC 8252 §7.3); a confidential client needs an https redirect URI \
+         (http loopback is accepted for confidential clients in dev mode only)"
+    )]
+    LoopbackForConfidential(String),
     #[error("post_logout_redirect_uris: {0}")]
     PostLogoutRedirectUri(RedirectUriError),
     #[error("unknown grant type {0:?}; expected one of {1}")]
@@ -181,10 +192,22 @@ pub enum ClientError {
 const DEFAULT_SCOPES: [&str; 3] = ["openid", "profile", "email"];
 
 impl NewClient {
-    /// Validate and build the client record. `secret_hash` is the hash of a
-    /// generated secret for confidential clients, `None` for public ones.
+    /// Validate and build the client record under production rules.
+    /// `secret_hash` is the hash of a generated secret for confidential
+    /// clients, `None` for public ones.
     pub fn into_client(
         self,
+        generated_id: String,
+        secret_hash: Option<String>,
+        now: UnixTime,
+    ) -> Result<Client, ClientError> {
+        self.into_client_in(RegistrationMode::Production, generated_id, secret_hash, now)
+    }
+
+    /// [`NewClient::into_client`] under the rules of `mode`.
+    pub fn into_client_in(
+        self,
+        mode: RegistrationMode,
         generated_id: String,
         secret_hash: Option<String>,
         now: UnixTime,
@@ -241,13 +264,27 @@ impl NewClient {
             allow_acr_downgrade: None,
             require_consent: None,
         };
-        client.updated(update, now)
+        client.updated_in(mode, update, now)
     }
 }
 
 impl Client {
-    /// Apply an update and re-validate the whole record.
-    pub fn updated(mut self, update: ClientUpdate, now: UnixTime) -> Result<Client, ClientError> {
+    /// Apply an update under production rules and re-validate the whole
+    /// record.
+    pub fn updated(self, update: ClientUpdate, now: UnixTime) -> Result<Client, ClientError> {
+        self.updated_in(RegistrationMode::Production, update, now)
+    }
+
+    /// [`Client::updated`] under the rules of `mode`. The rules for
+    /// redirect URIs apply to the URIs being registered: an update that
+    /// leaves them alone does not re-judge them, so a client registered in
+    /// dev mode can still be renamed.
+    pub fn updated_in(
+        mut self,
+        mode: RegistrationMode,
+        update: ClientUpdate,
+        now: UnixTime,
+    ) -> Result<Client, ClientError> {
         if let Some(name) = update.name {
             let name = name.trim().to_owned();
             if name.is_empty() || name.chars().count() > 100 {
@@ -256,7 +293,9 @@ impl Client {
             self.name = name;
         }
         if let Some(uris) = update.redirect_uris {
-            self.redirect_uris = parse_uris(&uris).map_err(ClientError::RedirectUri)?;
+            let uris = parse_uris(&uris).map_err(ClientError::RedirectUri)?;
+            loopback_only_for_native_apps(self.client_type, mode, &uris)?;
+            self.redirect_uris = uris;
         }
         if let Some(uris) = update.post_logout_redirect_uris {
             self.post_logout_redirect_uris =
@@ -385,64 +424,6 @@ impl Client {
     }
 }
 
-/// A JWK Set for `private_key_jwt`: an object with a non-empty `keys` array
-/// of public keys (no private members), each with `kty`.
-fn parse_jwks(raw: &str) -> Result<serde_json::Value, ClientError> {
-    let bad = |m: &str| ClientError::Jwks(m.to_owned());
-    let v: serde_json::Value = serde_json::from_str(raw).map_err(|e| bad(&e.to_string()))?;
-    let keys = v
-        .get("keys")
-        .and_then(|k| k.as_array())
-        .ok_or_else(|| bad("no \"keys\" array"))?;
-    if keys.is_empty() {
-        return Err(bad("\"keys\" is empty"));
-    }
-    for k in keys {
-        let obj = k.as_object().ok_or_else(|| bad("a key is not an object"))?;
-        if !obj.contains_key("kty") {
-            return Err(bad("a key has no \"kty\""));
-        }
-        if ["d", "p", "q", "dp", "dq", "qi", "k"]
-            .iter()
-            .any(|m| obj.contains_key(*m))
-        {
-            return Err(bad("a key contains private or symmetric material"));
-        }
-    }
-    Ok(v)
-}
-
-fn validate_id(id: &str) -> Result<String, ClientError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(id.to_owned())
-    } else {
-        Err(ClientError::Id)
-    }
-}
-
-fn parse_uris(raw: &[String]) -> Result<Vec<RedirectUri>, RedirectUriError> {
-    let mut out: Vec<RedirectUri> = Vec::with_capacity(raw.len());
-    for r in raw {
-        let uri = RedirectUri::parse(r)?;
-        if !out.contains(&uri) {
-            out.push(uri);
-        }
-    }
-    Ok(out)
-}
-
-/// `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
-fn is_scope_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
-}
-
 /// Durable client storage, implemented by `latchkey-store`.
 #[allow(async_fn_in_trait)]
 pub trait ClientRepo {
@@ -459,160 +440,4 @@ pub trait ClientRepo {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn base() -> NewClient {
-        NewClient {
-            name: "Demo".into(),
-            redirect_uris: vec!["https://app.example.com/cb".into()],
-            ..NewClient::default()
-        }
-    }
-
-    fn build(n: NewClient) -> Result<Client, ClientError> {
-        let hash = match n.client_type {
-            Some(ClientType::Public) => None,
-            _ => Some("sha256$x".to_owned()),
-        };
-        n.into_client("generated".into(), hash, UnixTime(1))
-    }
-
-    #[test]
-    fn confidential_defaults() {
-        let c = build(base()).unwrap();
-        assert_eq!(c.id.0, "generated");
-        assert_eq!(
-            c.token_endpoint_auth_method,
-            TokenAuthMethod::ClientSecretBasic
-        );
-        assert_eq!(c.grant_types, vec![GrantType::AuthorizationCode]);
-        assert_eq!(c.scopes, vec!["openid", "profile", "email"]);
-    }
-
-    #[test]
-    fn public_client_uses_none() {
-        let c = build(NewClient {
-            client_type: Some(ClientType::Public),
-            ..base()
-        })
-        .unwrap();
-        assert_eq!(c.token_endpoint_auth_method, TokenAuthMethod::None);
-        assert!(c.secret_hash.is_none());
-    }
-
-    #[test]
-    fn rejects_inconsistent_registrations() {
-        let cases: Vec<NewClient> = vec![
-            NewClient {
-                name: " ".into(),
-                ..base()
-            },
-            NewClient {
-                id: Some("bad id".into()),
-                ..base()
-            },
-            NewClient {
-                redirect_uris: vec![],
-                ..base()
-            },
-            NewClient {
-                redirect_uris: vec!["http://evil.test/cb".into()],
-                ..base()
-            },
-            NewClient {
-                grant_types: vec!["implicit".into()],
-                ..base()
-            },
-            NewClient {
-                grant_types: vec!["refresh_token".into()],
-                ..base()
-            },
-            NewClient {
-                scopes: vec!["profile".into()],
-                ..base()
-            },
-            NewClient {
-                scopes: vec!["bad\"scope".into()],
-                ..base()
-            },
-            NewClient {
-                token_endpoint_auth_method: Some("none".into()),
-                ..base()
-            },
-            NewClient {
-                token_endpoint_auth_method: Some("magic".into()),
-                ..base()
-            },
-            NewClient {
-                client_type: Some(ClientType::Public),
-                grant_types: vec!["authorization_code".into(), "client_credentials".into()],
-                ..base()
-            },
-            NewClient {
-                redirect_uris: vec!["com.example.app:/cb".into()],
-                ..base()
-            },
-        ];
-        for (i, c) in cases.into_iter().enumerate() {
-            assert!(build(c).is_err(), "case {i} was accepted");
-        }
-    }
-
-    #[test]
-    fn machine_client_needs_no_redirect_uri() {
-        let c = build(NewClient {
-            redirect_uris: vec![],
-            grant_types: vec!["client_credentials".into()],
-            scopes: vec!["api".into()],
-            ..base()
-        })
-        .unwrap();
-        assert!(c.allows_grant(GrantType::ClientCredentials));
-    }
-
-    #[test]
-    fn private_key_jwt_needs_public_keys() {
-        let pkj = |jwks: Option<&str>| {
-            NewClient {
-                token_endpoint_auth_method: Some("private_key_jwt".into()),
-                jwks: jwks.map(str::to_owned),
-                ..base()
-            }
-            .into_client("id".into(), None, UnixTime(1))
-        };
-        assert!(pkj(None).is_err());
-        assert!(
-            pkj(Some(
-                r#"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#
-            ))
-            .is_ok()
-        );
-        assert!(pkj(Some(r#"{"keys":[{"kty":"EC","d":"secret"}]}"#)).is_err());
-        assert!(pkj(Some(r#"{"keys":[]}"#)).is_err());
-    }
-
-    #[test]
-    fn update_revalidates() {
-        let c = build(base()).unwrap();
-        let bad = c.clone().updated(
-            ClientUpdate {
-                redirect_uris: Some(vec![]),
-                ..ClientUpdate::default()
-            },
-            UnixTime(2),
-        );
-        assert!(bad.is_err());
-        let good = c
-            .updated(
-                ClientUpdate {
-                    name: Some("New".into()),
-                    ..ClientUpdate::default()
-                },
-                UnixTime(2),
-            )
-            .unwrap();
-        assert_eq!(good.name, "New");
-        assert_eq!(good.updated_at, UnixTime(2));
-    }
-}
+mod tests;

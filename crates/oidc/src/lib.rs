@@ -26,7 +26,7 @@ pub use alg::SigningAlg;
 pub use authn::{Acr, AuthMethod, AuthnResult};
 pub use client::{
     Client, ClientError, ClientId, ClientRepo, ClientType, ClientUpdate, GrantType, NewClient,
-    TokenAuthMethod,
+    RegistrationMode, TokenAuthMethod,
 };
 pub use consent::{Consent, ConsentRepo};
 pub use redirect_uri::{RedirectUri, RedirectUriError};

@@ -2,7 +2,9 @@
 //! the CLI does it.
 
 use latchkey_core::{NewUser, UnixTime, User, UserRepo as _};
-use latchkey_oidc::{Client, ClientRepo as _, ClientType, NewClient, client_secret};
+use latchkey_oidc::{
+    Client, ClientRepo as _, ClientType, NewClient, RegistrationMode, client_secret,
+};
 
 use super::TestServer;
 
@@ -19,13 +21,17 @@ impl TestServer {
         self.state.db.create_user(new).await.unwrap()
     }
 
-    /// Register a client; returns it and its secret (confidential clients).
+    /// Register a client under the rules of this server's mode (test
+    /// servers run in dev mode, which lets a confidential client have an
+    /// http loopback URI); returns it and its secret (confidential clients).
     pub async fn client_with(&self, new: NewClient) -> (Client, Option<String>) {
         let uses_secret = new.client_type != Some(ClientType::Public)
             && new.token_endpoint_auth_method.as_deref() != Some("private_key_jwt");
         let secret = uses_secret.then(client_secret::generate);
+        let mode = RegistrationMode::from_dev_mode(self.state.config.dev_mode);
         let client = new
-            .into_client(
+            .into_client_in(
+                mode,
                 latchkey_core::id::random_hex(8),
                 secret.as_ref().map(|s| s.hash.clone()),
                 UnixTime(0),
@@ -52,7 +58,10 @@ impl TestServer {
     }
 }
 
-/// The registration of the standard confidential test client.
+/// The registration of the standard confidential test client. Its http
+/// loopback URI is one a dev instance accepts for a confidential client;
+/// it matches exactly, port included (the port may vary only for public
+/// clients, which register the same URIs through [`TestServer::public_client`]).
 pub fn confidential() -> NewClient {
     NewClient {
         name: "Relying Party".into(),

@@ -7,21 +7,29 @@
 //! about where the code goes.
 //!
 //! The one exception is RFC 8252 §7.3: for a registered `http` loopback URI
-//! a native app may ask for any port, because it opens an ephemeral port at
-//! request time. Only the port may differ; everything else is still compared
-//! character by character.
+//! a native app (a public client) may ask for any port, because it opens an
+//! ephemeral port at request time. Only the port may differ; everything else
+//! is still compared character by character. A confidential client runs on a
+//! server with a fixed address, so it gets the exact comparison always: any
+//! process on the machine can listen on another loopback port, and a port
+//! exception it does not need would only widen where its codes may go.
 
 use url::Url;
 
 use crate::redirect_uri::RedirectUri;
 
 /// Whether `requested` (as sent by the client) matches `registered`.
+/// `native`: the client is a public one, which may vary a loopback port.
 #[must_use]
-pub(super) fn redirect_uri_matches(requested: &str, registered: &RedirectUri) -> bool {
+pub(super) fn redirect_uri_matches(
+    requested: &str,
+    registered: &RedirectUri,
+    native: bool,
+) -> bool {
     if requested == registered.as_str() {
         return true;
     }
-    registered.is_loopback() && loopback_port_variant(requested, registered.as_str())
+    native && registered.is_loopback() && loopback_port_variant(requested, registered.as_str())
 }
 
 /// Whether `requested` is `registered` with another (or no) port.

@@ -75,10 +75,10 @@ pub struct Prompt {
 pub struct AuthorizationRequest {
     pub client_id: ClientId,
     /// The redirect URI exactly as the client sent it (which matched a
-    /// registered one). For a loopback URI its port may differ from the
-    /// registered one (RFC 8252 §7.3); the code must go to the port the
-    /// client is listening on, and the token request must repeat this value
-    /// (RFC 6749 §4.1.3).
+    /// registered one). For a public client's loopback URI its port may
+    /// differ from the registered one (RFC 8252 §7.3); the code must go to
+    /// the port the client is listening on, and the token request must
+    /// repeat this value (RFC 6749 §4.1.3).
     pub redirect_uri: String,
     pub response_mode: ResponseMode,
     pub state: Option<String>,

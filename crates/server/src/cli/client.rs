@@ -3,7 +3,8 @@
 use clap::{Args, Subcommand};
 use latchkey_core::{Clock as _, SystemClock};
 use latchkey_oidc::{
-    Client, ClientId, ClientRepo, ClientType, ClientUpdate, NewClient, client_secret,
+    Client, ClientId, ClientRepo, ClientType, ClientUpdate, NewClient, RegistrationMode,
+    client_secret,
 };
 use serde::Serialize;
 
@@ -36,7 +37,11 @@ pub struct CreateArgs {
     /// public (SPA, native app: PKCE, no secret) or confidential (server-side).
     #[arg(long = "type", value_name = "TYPE", default_value = "confidential", value_parser = parse_type)]
     client_type: ClientType,
-    /// Redirect URI (repeatable): exact, absolute, https or loopback http.
+    /// Redirect URI (repeatable): exact and absolute; https, or for a public
+    /// (native) client also http on 127.0.0.1, [::1] or localhost (any port
+    /// at request time, RFC 8252) or a private-use scheme like
+    /// com.example.app:/cb. Confidential clients may use loopback http only
+    /// with --dev (dev_mode), and only with the port registered.
     #[arg(long = "redirect-uri", value_name = "URI")]
     redirect_uris: Vec<String>,
     /// Post-logout redirect URI (repeatable).
@@ -73,6 +78,8 @@ pub struct UpdateArgs {
     id: String,
     #[arg(long)]
     name: Option<String>,
+    /// Replace the redirect URIs (repeatable); the rules of `client create
+    /// --redirect-uri` apply.
     #[arg(long = "redirect-uri", value_name = "URI")]
     redirect_uris: Option<Vec<String>>,
     #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
@@ -156,6 +163,7 @@ fn describe(c: &Client, secret: Option<&str>) -> String {
 pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Result<(), Failure> {
     let db = admin_db(config).await?;
     let now = SystemClock.now();
+    let mode = RegistrationMode::from_dev_mode(config.dev_mode);
     match cmd {
         ClientCommand::Create(a) => {
             let uses_secret = a.client_type == ClientType::Confidential
@@ -177,7 +185,7 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
             };
             let hash = secret.as_ref().map(|s| s.hash.clone());
             let client = new
-                .into_client(latchkey_core::id::random_hex(12), hash, now)
+                .into_client_in(mode, latchkey_core::id::random_hex(12), hash, now)
                 .map_err(Failure::usage)?;
             db.create_client(&client).await.map_err(Failure::runtime)?;
             let plain = secret.as_ref().map(|s| s.plaintext.as_str());
@@ -225,7 +233,9 @@ pub(super) async fn run(cmd: ClientCommand, config: &Config, out: Output) -> Res
                 allow_acr_downgrade: a.allow_acr_downgrade,
                 require_consent: a.require_consent,
             };
-            let mut client = client.updated(update, now).map_err(Failure::usage)?;
+            let mut client = client
+                .updated_in(mode, update, now)
+                .map_err(Failure::usage)?;
             let secret = if a.rotate_secret {
                 if client.secret_hash.is_none() {
                     return Err(Failure::usage("this client authenticates without a secret"));

@@ -130,6 +130,75 @@ fn bad_registrations_are_refused_with_the_reason() {
     assert_eq!(list, serde_json::json!([]), "nothing half-written");
 }
 
+/// RFC 8252's http loopback redirect URIs are for native apps: in
+/// production a confidential client cannot register one; `--dev` allows it
+/// so a server-side application can be tried on the developer's machine.
+#[test]
+fn loopback_redirect_uris_of_confidential_clients_need_dev_mode() {
+    let env = Env::with_config(
+        "issuer = \"https://id.example.com\"\n\
+         [keys]\nencryption_key = \"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\"\n",
+    );
+    let uri = "http://127.0.0.1:9000/callback";
+    let create = |extra: &[&str]| {
+        let mut args = vec!["client", "create", "--name", "X"];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    let out = create(&[
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+        "--redirect-uri",
+        uri,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for part in [
+        "redirect_uris: \"http://127.0.0.1:9000/callback\"",
+        "only native apps (public clients)",
+        "dev mode",
+    ] {
+        assert!(err.contains(part), "{part:?} not in {err}");
+    }
+    // A native app may; so may a confidential client with https.
+    let out = create(&["--type", "public", "--redirect-uri", uri]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = create(&[
+        "--id",
+        "web",
+        "--redirect-uri",
+        "https://shop.example.com/cb",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Nor can an update add one in production.
+    let args = ["client", "update", "web", "--redirect-uri", uri];
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("only native apps"),
+        "{}",
+        stderr(&out)
+    );
+    // In dev mode both work.
+    let mut dev = vec!["--dev"];
+    dev.extend_from_slice(&args);
+    let out = env.run(&dev);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dev_env = Env::new();
+    let created = dev_env.json(&[
+        "--dev",
+        "--json",
+        "client",
+        "create",
+        "--name",
+        "X",
+        "--redirect-uri",
+        uri,
+    ]);
+    assert_eq!(created["redirect_uris"], serde_json::json!([uri]));
+    assert_eq!(created["client_type"], "confidential");
+}
+
 #[test]
 fn user_lifecycle() {
     let env = Env::new();

@@ -1,7 +1,9 @@
 //! `ClientRepo` on both database backends.
 
 use latchkey_core::{RepoError, UnixTime};
-use latchkey_oidc::{ClientId, ClientRepo, ClientUpdate, GrantType, NewClient, client_secret};
+use latchkey_oidc::{
+    ClientId, ClientRepo, ClientUpdate, GrantType, NewClient, RegistrationMode, client_secret,
+};
 use latchkey_store::Db;
 
 fn confidential(id: &str) -> latchkey_oidc::Client {
@@ -16,7 +18,9 @@ fn confidential(id: &str) -> latchkey_oidc::Client {
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         ..NewClient::default()
     }
-    .into_client(
+    // Dev-mode rules: production keeps http loopback for public clients.
+    .into_client_in(
+        RegistrationMode::Development,
         String::new(),
         Some(client_secret::generate().hash),
         UnixTime(100),

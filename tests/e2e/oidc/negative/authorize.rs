@@ -178,13 +178,13 @@ async fn verified_errors_redirect_with_state_and_iss(stack: Stack, test: &str) {
         no_5xx(&res, case);
         error_redirect(&res, &s, REDIRECT_URI, error, *state, case);
     }
-    // An error for a loopback port variant goes to the port that was asked
-    // for, which is where the native app listens.
+    // An error for a native app's loopback port variant goes to the port
+    // that was asked for, which is where the app listens.
     let variant = "http://127.0.0.1:9999/cb";
     let extra = [("redirect_uri", variant), ("response_type", "token")];
-    let q = request(&conf.id, &ch, &extra, &[]);
+    let q = request(&public.id, &ch, &extra, &[]);
     let res = Browser::default().get(&s, &format!("/authorize?{q}")).await;
-    let case = "loopback port variant";
+    let case = "loopback port variant, public client";
     error_redirect(
         &res,
         &s,
@@ -193,6 +193,12 @@ async fn verified_errors_redirect_with_state_and_iss(stack: Stack, test: &str) {
         Some(STATE),
         case,
     );
+    // A confidential client gets no port exception: the same request is
+    // for an unregistered URI, so an error page and no redirect.
+    let q = request(&conf.id, &ch, &extra, &[]);
+    let res = Browser::default().get(&s, &format!("/authorize?{q}")).await;
+    let page = error_page(res, "loopback port variant, confidential client").await;
+    assert!(!page.contains("9999"), "the page echoes the URI");
     // POSTed: the same, with 303 so the client's endpoint gets a GET.
     let q = request(&conf.id, &ch, &[("response_type", "token")], &[]);
     let ct = Some("application/x-www-form-urlencoded");

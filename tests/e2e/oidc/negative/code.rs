@@ -205,7 +205,8 @@ async fn code_is_bound_to_client_and_redirect_uri(stack: Stack, test: &str) {
         oauth_error(res, 400, "invalid_grant", &format!("{case}, then right")).await;
     }
 
-    // A loopback port variant must be repeated exactly, port included.
+    // A loopback port variant (public, native clients only) must be repeated
+    // exactly, port included.
     let variant = "http://127.0.0.1:9999/cb";
     for (case, uri) in [
         (
@@ -213,15 +214,25 @@ async fn code_is_bound_to_client_and_redirect_uri(stack: Stack, test: &str) {
             LOOPBACK_URI,
         ),
         ("loopback: another port", "http://127.0.0.1:9998/cb"),
+        ("loopback: no port", "http://127.0.0.1/cb"),
     ] {
         let (verifier, challenge) = rp::pkce();
-        let url = rp::authorize_url(&s, &a.id, &challenge, &[("redirect_uri", variant)]);
+        let url = rp::authorize_url(&s, &public.id, &challenge, &[("redirect_uri", variant)]);
         let back = authorize_to(&s, &mut b, &url, &user).await;
         assert!(back.starts_with(&format!("{variant}?")), "[{case}] {back}");
         let code = query(&back)["code"].clone();
-        let res = a.redeem(&s, &code, Some(&verifier), uri).await;
+        let res = public.redeem(&s, &code, Some(&verifier), uri).await;
         oauth_error(res, 400, "invalid_grant", case).await;
+        let res = public.redeem(&s, &code, Some(&verifier), variant).await;
+        oauth_error(res, 400, "invalid_grant", &format!("{case}, then right")).await;
     }
+    // The control: the variant repeated exactly redeems.
+    let (verifier, challenge) = rp::pkce();
+    let url = rp::authorize_url(&s, &public.id, &challenge, &[("redirect_uri", variant)]);
+    let back = authorize_to(&s, &mut b, &url, &user).await;
+    let code = query(&back)["code"].clone();
+    let res = public.redeem(&s, &code, Some(&verifier), variant).await;
+    assert_eq!(res.status(), 200, "the port variant repeated exactly");
 }
 
 /// A code older than 60 s is refused (the clock moves, nobody sleeps).

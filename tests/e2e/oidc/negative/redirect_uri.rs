@@ -1,7 +1,7 @@
 //! Redirect-URI mutations at the authorization endpoint: every string that
-//! is not exactly a registered URI (or, for a registered http loopback URI,
-//! that URI with another port, RFC 8252 §7.3) gets an error page: 400,
-//! HTML, no `Location`, and the page does not echo the URI.
+//! is not exactly a registered URI (or, for a public client's registered
+//! http loopback URI, that URI with another port, RFC 8252 §7.3) gets an
+//! error page: 400, HTML, no `Location`, and the page does not echo the URI.
 
 use crate::support::browser::Browser;
 use crate::support::fixtures::REDIRECT_URI;
@@ -155,6 +155,21 @@ const LOOPBACK: &[(&str, &str)] = &[
     ("loopback trailing space", "http://127.0.0.1:8765/cb "),
 ];
 
+/// The registered loopback URI with another port, or none: accepted from a
+/// public (native) client only. A confidential client gets exact matching.
+const PORT_VARIANTS: &[(&str, &str)] = &[
+    ("loopback with another port", "http://127.0.0.1:9999/cb"),
+    (
+        "loopback with an ephemeral port",
+        "http://127.0.0.1:54321/cb",
+    ),
+    (
+        "loopback with the highest port",
+        "http://127.0.0.1:65535/cb",
+    ),
+    ("loopback without a port", "http://127.0.0.1/cb"),
+];
+
 async fn refused(s: &TestServer, client_id: &str, case: &str, uri: &str) {
     let (_, challenge) = rp::pkce();
     let url = rp::authorize_url(s, client_id, &challenge, &[("redirect_uri", uri)]);
@@ -177,14 +192,22 @@ async fn refused(s: &TestServer, client_id: &str, case: &str, uri: &str) {
     );
 }
 
+/// Both kinds of client refuse every mutation; the public one is the one
+/// whose loopback port may vary, so only the port may.
 async fn mutated_redirect_uris_get_an_error_page(stack: Stack, test: &str) {
     let Some(s) = TestServer::start(stack, test).await else {
         return;
     };
-    let client = Rp::confidential(&s).await;
-    assert!(WEB.len() + LOOPBACK.len() >= 40);
+    let confidential = Rp::confidential(&s).await;
+    let public = Rp::public(&s).await;
+    assert!(WEB.len() + LOOPBACK.len() + PORT_VARIANTS.len() >= 40);
     for (case, uri) in WEB.iter().chain(LOOPBACK) {
-        refused(&s, &client.id, case, uri).await;
+        refused(&s, &confidential.id, case, uri).await;
+        refused(&s, &public.id, &format!("public: {case}"), uri).await;
+    }
+    for (case, uri) in PORT_VARIANTS {
+        let case = format!("confidential: {case}");
+        refused(&s, &confidential.id, &case, uri).await;
     }
 }
 
@@ -211,28 +234,35 @@ async fn another_clients_uri_is_refused(stack: Stack, test: &str) {
     .await;
 }
 
-/// Exact matches and loopback port variants are accepted: the request goes
-/// on to the sign-in page (no session yet).
+/// Exact matches, for both kinds of client, and a public client's loopback
+/// port variants are accepted: the request goes on to the sign-in page (no
+/// session yet).
 async fn registered_and_loopback_ports_are_accepted(stack: Stack, test: &str) {
     let Some(s) = TestServer::start(stack, test).await else {
         return;
     };
-    let client = Rp::confidential(&s).await;
-    for (case, uri) in [
+    let confidential = Rp::confidential(&s).await;
+    let public = Rp::public(&s).await;
+    let exact = [
         ("registered web URI", REDIRECT_URI),
         ("registered loopback URI", LOOPBACK_URI),
-        ("loopback with another port", "http://127.0.0.1:9999/cb"),
-        (
-            "loopback with an ephemeral port",
-            "http://127.0.0.1:54321/cb",
-        ),
-        ("loopback without a port", "http://127.0.0.1/cb"),
-    ] {
+    ];
+    let cases = exact
+        .iter()
+        .map(|(case, uri)| (&confidential, *case, *uri))
+        .chain(exact.iter().map(|(case, uri)| (&public, *case, *uri)))
+        .chain(
+            PORT_VARIANTS
+                .iter()
+                .map(|(case, uri)| (&public, *case, *uri)),
+        );
+    for (client, case, uri) in cases {
         let (_, challenge) = rp::pkce();
         let url = rp::authorize_url(&s, &client.id, &challenge, &[("redirect_uri", uri)]);
         let res = Browser::default().get(&s, &url).await;
+        let case = format!("{}: {case}", client.id);
         assert_eq!(res.status(), 303, "[{case}]");
-        let to = location(&res, case);
+        let to = location(&res, &case);
         assert!(to.starts_with("/login?flow="), "[{case}] {to}");
     }
 }

@@ -4,7 +4,7 @@
 use super::{VerifiedRedirectUri, page};
 use crate::authorize::matching::redirect_uri_matches;
 use crate::authorize::{AuthorizeError, Params};
-use crate::client::{Client, GrantType};
+use crate::client::{Client, ClientType, GrantType};
 
 /// Check 1: `client_id` is required (RFC 6749 §4.1.1).
 pub(in crate::authorize) fn client_id_present(params: &Params) -> Result<&str, AuthorizeError> {
@@ -47,17 +47,19 @@ pub(in crate::authorize) fn redirect_uri_present(params: &Params) -> Result<&str
         .ok_or_else(|| page("invalid_request", "redirect_uri is missing"))
 }
 
-/// Check 4: The redirect URI is one the client registered (see `matching`). The
-/// page does not echo the URI: showing attacker-chosen text on our own page
-/// helps phishing.
+/// Check 4: The redirect URI is one the client registered (see `matching`):
+/// exactly, or for a public (native) client a registered loopback URI with
+/// another port (RFC 8252 §7.3). The page does not echo the URI: showing
+/// attacker-chosen text on our own page helps phishing.
 pub(in crate::authorize) fn redirect_uri_registered<'a>(
     requested: &'a str,
     client: &Client,
 ) -> Result<VerifiedRedirectUri<'a>, AuthorizeError> {
+    let native = client.client_type == ClientType::Public;
     if client
         .redirect_uris
         .iter()
-        .any(|registered| redirect_uri_matches(requested, registered))
+        .any(|registered| redirect_uri_matches(requested, registered, native))
     {
         Ok(VerifiedRedirectUri(requested))
     } else {

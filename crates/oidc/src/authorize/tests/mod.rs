@@ -10,7 +10,7 @@ use latchkey_core::UnixTime;
 use url::form_urlencoded;
 
 use super::{AuthorizationRequest, AuthorizeError, Params, validate};
-use crate::client::{Client, ClientType, NewClient};
+use crate::client::{Client, ClientType, NewClient, RegistrationMode};
 
 /// `BASE64URL(SHA256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))`,
 /// RFC 7636 Appendix B.
@@ -33,8 +33,15 @@ fn build(id: &str, client_type: ClientType, uris: &[&str], grants: &[&str]) -> C
         ClientType::Public => None,
         ClientType::Confidential => Some("sha256$x".to_owned()),
     };
-    new.into_client("generated".into(), hash, UnixTime(1))
-        .unwrap()
+    // As a dev instance registers them: a confidential client may then
+    // have an http loopback URI, which `web_loopback` needs.
+    new.into_client_in(
+        RegistrationMode::Development,
+        "generated".into(),
+        hash,
+        UnixTime(1),
+    )
+    .unwrap()
 }
 
 /// A public (native) client with both URIs the mutation tests attack.
@@ -45,6 +52,17 @@ pub(super) fn native() -> Client {
 /// A confidential web client.
 pub(super) fn web() -> Client {
     build("web", ClientType::Confidential, &[WEB_URI], &[])
+}
+
+/// A confidential client with the same URIs as `native` (possible in dev
+/// mode only): no port exception for it.
+pub(super) fn web_loopback() -> Client {
+    build(
+        "web-loopback",
+        ClientType::Confidential,
+        &[WEB_URI, LOOPBACK_URI],
+        &[],
+    )
 }
 
 /// A public client with the other loopback spellings registered.
@@ -99,7 +117,7 @@ pub(super) fn request(edits: &[(&str, Option<&str>)]) -> Params {
 
 /// Validate against whichever test client the request names.
 pub(super) fn run(p: &Params) -> Result<AuthorizationRequest, AuthorizeError> {
-    let clients = [native(), web(), loopbacks(), machine()];
+    let clients = [native(), web(), web_loopback(), loopbacks(), machine()];
     let client = p
         .get("client_id")
         .and_then(|id| clients.iter().find(|c| c.id.0 == id));

@@ -1,5 +1,6 @@
 //! Exact redirect-URI matching (RFC 9700 §4.1.3) with the loopback port
-//! exception (RFC 8252 §7.3). A mismatch is always a page, never a redirect.
+//! exception (RFC 8252 §7.3) for public (native) clients only. A mismatch is
+//! always a page, never a redirect.
 
 use super::super::AuthorizeError;
 use super::{LOOPBACK_URI, WEB_URI, request, run};
@@ -221,4 +222,41 @@ fn web_uris_get_no_port_exception() {
         ),
     ]));
     assert!(matches!(got, Err(AuthorizeError::Page { .. })), "{got:?}");
+}
+
+#[test]
+fn confidential_clients_get_no_loopback_port_exception() {
+    // Its registered loopback URI, exactly: accepted.
+    let got = run(&request(&[
+        ("client_id", Some("web-loopback")),
+        ("redirect_uri", Some(LOOPBACK_URI)),
+        ("code_challenge", None),
+        ("code_challenge_method", None),
+    ]));
+    assert_eq!(got.map(|r| r.redirect_uri), Ok(LOOPBACK_URI.to_owned()));
+    // Any other port, or none: a page, as for any unregistered URI. The
+    // same requests from the public client `native` are accepted above.
+    for uri in [
+        "http://127.0.0.1:50123/cb",
+        "http://127.0.0.1:1/cb",
+        "http://127.0.0.1:65535/cb",
+        "http://127.0.0.1/cb",
+    ] {
+        let got = run(&request(&[
+            ("client_id", Some("web-loopback")),
+            ("redirect_uri", Some(uri)),
+        ]));
+        match got {
+            Err(AuthorizeError::Page { error, description }) => {
+                assert_eq!(error, "invalid_request", "{uri}");
+                assert_eq!(
+                    description, "redirect_uri is not registered for this client",
+                    "{uri}"
+                );
+            }
+            other => panic!("{uri}: not an error page: {other:?}"),
+        }
+        let native = run(&request(&[("redirect_uri", Some(uri))]));
+        assert!(native.is_ok(), "{uri} for the public client: {native:?}");
+    }
 }

@@ -163,9 +163,12 @@ pub struct ErrorRedirect {
 
 /// The pipeline: every check the authorization endpoint makes, in order.
 ///
-/// `params` is the result of [`Params::parse`] (a [`ParamsError`] becomes a
-/// page through `From` before this is called). `client` is the client the
-/// caller looked up by `params`' `client_id`; `None` when unknown.
+/// `params` is the result of [`Params::parse_keeping_duplicates`] (a
+/// [`ParamsError`] becomes a page through `From` before this is called):
+/// whether a repeated parameter is an error page (`client_id`,
+/// `redirect_uri`) or an `invalid_request` sent back to the client (any
+/// other) is decided here. `client` is the client the caller looked up by
+/// `params`' `client_id`; `None` when unknown.
 pub fn validate(
     params: &Params,
     client: Option<&Client>,
@@ -177,22 +180,24 @@ pub fn validate(
     let redirect_uri = checks::redirect_uri_present(params)?; // 3
     let verified = checks::redirect_uri_registered(redirect_uri, client)?; // 4
 
-    // The redirect URI is the client's own: errors go back to it.
+    // The redirect URI is the client's own: errors go back to it. A repeated
+    // `state` reads as absent, so neither copy is echoed.
     let reply = checks::ReplyTo::new(verified, ResponseMode::Query, params.get("state"));
     let response_mode = checks::response_mode(params, &reply)?; // 5
     let reply = reply.with_mode(response_mode);
-    checks::no_request_objects(params, &reply)?; // 6
-    checks::response_type_is_code(params, &reply)?; // 7
-    let scopes = checks::scopes(params, client, &reply)?; // 8
-    let code_challenge = checks::pkce(params, client, &reply)?; // 9
-    let prompt = checks::prompt(params, &reply)?; // 10
-    let max_age = checks::max_age(params, &reply)?; // 11
-    let state = checks::state(params, &reply)?; // 12
-    let nonce = checks::nonce(params, &reply)?; // 12
-    let login_hint = checks::login_hint(params, &reply)?; // 12
-    let acr_values = checks::acr_values(params, &reply)?; // 12
-    let ui_locales = checks::ui_locales(params, &reply)?; // 12
-    let id_token_hint = checks::id_token_hint(params, &reply)?; // 12
+    checks::no_repeated_parameters(params, &reply)?; // 6
+    checks::no_request_objects(params, &reply)?; // 7
+    checks::response_type_is_code(params, &reply)?; // 8
+    let scopes = checks::scopes(params, client, &reply)?; // 9
+    let code_challenge = checks::pkce(params, client, &reply)?; // 10
+    let prompt = checks::prompt(params, &reply)?; // 11
+    let max_age = checks::max_age(params, &reply)?; // 12
+    let state = checks::state(params, &reply)?; // 13
+    let nonce = checks::nonce(params, &reply)?; // 13
+    let login_hint = checks::login_hint(params, &reply)?; // 13
+    let acr_values = checks::acr_values(params, &reply)?; // 13
+    let ui_locales = checks::ui_locales(params, &reply)?; // 13
+    let id_token_hint = checks::id_token_hint(params, &reply)?; // 13
     // `display`, `claims_locales`, `claims`: accepted and ignored.
 
     Ok(AuthorizationRequest {

@@ -21,9 +21,12 @@ pub const MAX_PARAMS: usize = 64;
 /// Parsed parameters of one request (query string or form body).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
-    /// Only parameters with a non-empty value: an empty one is absent
-    /// (RFC 6749 §3.1).
+    /// Only parameters with a non-empty value given once: an empty one is
+    /// absent (RFC 6749 §3.1), and a repeated one has no value to trust.
     values: BTreeMap<String, String>,
+    /// Names given more than once, in the order their second copy came
+    /// (only from [`Params::parse_keeping_duplicates`]).
+    duplicates: Vec<String>,
 }
 
 /// Why parameters could not be parsed. The message names the parameter
@@ -61,11 +64,26 @@ impl Params {
     /// (RFC 6749 §3.1). Empty segments (`a=1&&b=2`, a trailing `&`) are
     /// skipped, as the WHATWG URL standard does.
     pub fn parse(raw: &[u8]) -> Result<Params, ParamsError> {
+        let params = Self::parse_keeping_duplicates(raw)?;
+        match params.first_duplicate() {
+            Some(name) => Err(ParamsError::Duplicate(printable(name, 40))),
+            None => Ok(params),
+        }
+    }
+
+    /// [`Params::parse`], except that a parameter given more than once is
+    /// recorded instead of refused: for the authorization endpoint, where
+    /// whether a repetition is an error page or an error sent back to the
+    /// client depends on which parameter it is (see `validate`). Neither copy
+    /// of a repeated parameter is kept, so [`Params::get`] reads it as absent
+    /// and no reader can pick one of them.
+    pub fn parse_keeping_duplicates(raw: &[u8]) -> Result<Params, ParamsError> {
         if raw.len() > MAX_PARAMS_BYTES {
             return Err(ParamsError::TooLarge);
         }
         let mut seen = BTreeSet::new();
         let mut values = BTreeMap::new();
+        let mut duplicates: Vec<String> = Vec::new();
         for segment in raw.split(|&b| b == b'&').filter(|s| !s.is_empty()) {
             if seen.len() == MAX_PARAMS {
                 return Err(ParamsError::TooMany);
@@ -89,19 +107,37 @@ impl Params {
                 DecodeError::Utf8 => ParamsError::Utf8(printable(&name, 40)),
             })?;
             if !seen.insert(name.clone()) {
-                return Err(ParamsError::Duplicate(printable(&name, 40)));
+                values.remove(&name);
+                // At most MAX_PARAMS names: `seen` is bounded.
+                if !duplicates.contains(&name) {
+                    duplicates.push(name);
+                }
+                continue;
             }
             if !value.is_empty() {
                 values.insert(name, value);
             }
         }
-        Ok(Params { values })
+        Ok(Params { values, duplicates })
     }
 
-    /// The value of `name`; `None` when absent or empty.
+    /// The value of `name`; `None` when absent, empty or given more than
+    /// once.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
+    }
+
+    /// Whether `name` was given more than once.
+    #[must_use]
+    pub fn is_duplicated(&self, name: &str) -> bool {
+        self.duplicates.iter().any(|d| d == name)
+    }
+
+    /// The first parameter whose second copy came, if any was repeated.
+    #[must_use]
+    pub fn first_duplicate(&self) -> Option<&str> {
+        self.duplicates.first().map(String::as_str)
     }
 }
 

@@ -26,7 +26,7 @@ pub async fn authorize(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = match crate::params::query_or_form(&req, &body) {
+    let params = match crate::params::authorization_request(&req, &body) {
         Ok(p) => p,
         Err(e) => {
             return Ok(html::error_page(

@@ -1,7 +1,8 @@
 //! The authorization endpoint: until the client and its redirect URI are
 //! verified every error is a page; afterwards errors go back to the
 //! verified redirect URI with `error`, `state` and `iss` (RFC 9207), and
-//! never with a code.
+//! never with a code. A repeated parameter (RFC 6749 §3.1) is a page for
+//! `client_id` and `redirect_uri`, and goes back to the client otherwise.
 
 use crate::support::browser::Browser;
 use crate::support::fixtures::{self, REDIRECT_URI};
@@ -79,29 +80,47 @@ async fn unverified_requests_get_an_error_page(stack: Stack, test: &str) {
             "client_id twice, same",
             request(id, &ch, &[], &[("client_id", id)]),
         ),
-        ("scope twice", request(id, &ch, &[], &[("scope", "openid")])),
-        ("state twice", request(id, &ch, &[], &[("state", "other")])),
+        (
+            "client_id twice, empty copy",
+            request(id, &ch, &[], &[("client_id", "")]),
+        ),
         (
             "redirect_uri twice, second evil",
             request(id, &ch, &[], &[("redirect_uri", evil)]),
         ),
         (
-            "response_type twice",
-            request(id, &ch, &[], &[("response_type", "token")]),
+            "redirect_uri twice, same",
+            request(id, &ch, &[], &[("redirect_uri", REDIRECT_URI)]),
         ),
         (
-            "empty copy of a parameter",
-            request(id, &ch, &[], &[("response_type", "")]),
+            "redirect_uri twice and scope twice",
+            request(
+                id,
+                &ch,
+                &[],
+                &[("redirect_uri", REDIRECT_URI), ("scope", "openid")],
+            ),
+        ),
+        (
+            "scope twice, unknown client",
+            request("no-such-client", &ch, &[], &[("scope", "openid")]),
         ),
         (
             "client without the code flow",
             request(&cc_only.id, &ch, &[], &[]),
         ),
     ];
+    let ct = Some("application/x-www-form-urlencoded");
     for (case, q) in cases {
         let res = Browser::default().get(&s, &format!("/authorize?{q}")).await;
         let page = error_page(res, case).await;
         assert!(!page.contains("evil.test"), "[{case}] page echoes input");
+        let res = post_raw(&s, "/authorize", ct, None, q).await;
+        let page = error_page(res, &format!("POST: {case}")).await;
+        assert!(
+            !page.contains("evil.test"),
+            "[POST: {case}] page echoes input"
+        );
     }
     // A POSTed request whose body is not a form.
     let form = request(id, &ch, &[], &[]);
@@ -214,6 +233,84 @@ async fn verified_errors_redirect_with_state_and_iss(stack: Stack, test: &str) {
     );
 }
 
+/// A repeated parameter other than `client_id` and `redirect_uri` goes back
+/// to the verified redirect URI as `invalid_request` naming it, with `iss`,
+/// and with `state` only when `state` was given once; by GET and by POST.
+async fn repeated_parameters_go_back_to_the_client(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let conf = Rp::confidential(&s).await;
+    let (_, ch) = rp::pkce();
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Form, &str, Option<&str>)> = vec![
+        ("scope twice", vec![("scope", "openid")], "scope", Some(STATE)),
+        ("scope twice, same value", vec![("scope", "openid profile")], "scope", Some(STATE)),
+        ("response_type twice", vec![("response_type", "token")], "response_type", Some(STATE)),
+        ("empty copy of response_type", vec![("response_type", "")], "response_type", Some(STATE)),
+        ("nonce twice", vec![("nonce", "n-other")], "nonce", Some(STATE)),
+        ("code_challenge twice", vec![("code_challenge", &ch)], "code_challenge", Some(STATE)),
+        ("prompt twice", vec![("prompt", "none"), ("prompt", "login")], "prompt", Some(STATE)),
+        ("state twice", vec![("state", "other")], "state", None),
+        ("state twice, same value", vec![("state", STATE)], "state", None),
+        ("empty copy of state", vec![("state", "")], "state", None),
+        ("response_mode twice", vec![("response_mode", "form_post"), ("response_mode", "form_post")], "response_mode", Some(STATE)),
+        ("response_mode twice, one bad", vec![("response_mode", "form_post"), ("response_mode", "fragment")], "response_mode", Some(STATE)),
+    ];
+    let ct = Some("application/x-www-form-urlencoded");
+    for (case, dup, named, state) in &cases {
+        let q = request(&conf.id, &ch, &[], dup);
+        let get = Browser::default().get(&s, &format!("/authorize?{q}")).await;
+        let post = post_raw(&s, "/authorize", ct, None, q).await;
+        for (how, res) in [("GET", get), ("POST", post)] {
+            let case = format!("{how}: {case}");
+            no_5xx(&res, &case);
+            let got = error_redirect(&res, &s, REDIRECT_URI, "invalid_request", *state, &case);
+            assert_eq!(
+                got["error_description"],
+                format!("parameter '{named}' is included more than once (RFC 6749 section 3.1)"),
+                "[{case}]"
+            );
+        }
+    }
+    // response_mode=form_post given once is honoured for the error.
+    let q = request(
+        &conf.id,
+        &ch,
+        &[("response_mode", "form_post")],
+        &[("scope", "openid")],
+    );
+    for (how, res) in [
+        (
+            "GET",
+            Browser::default().get(&s, &format!("/authorize?{q}")).await,
+        ),
+        (
+            "POST",
+            post_raw(&s, "/authorize", ct, None, q.clone()).await,
+        ),
+    ] {
+        let case = format!("{how}: form_post and scope twice");
+        no_5xx(&res, &case);
+        assert_eq!(res.status(), 200, "[{case}]");
+        assert!(res.headers().get("location").is_none(), "[{case}] redirect");
+        let html = res.text().await.unwrap();
+        for want in [
+            format!("action=\"{REDIRECT_URI}\""),
+            "name=\"error\" value=\"invalid_request\"".to_owned(),
+            "name=\"error_description\" value=\"parameter &#39;scope&#39; is included more than once (RFC 6749 section 3.1)\"".to_owned(),
+            format!("name=\"state\" value=\"{STATE}\""),
+            format!("name=\"iss\" value=\"{}\"", s.base),
+        ] {
+            assert!(html.contains(&want), "[{case}] {want} not in {html}");
+        }
+        assert!(
+            !html.contains("name=\"code\""),
+            "[{case}] a code was issued"
+        );
+    }
+}
+
 /// `response_mode=form_post`: the error is a page that posts to the
 /// verified redirect URI, never a redirect, and escapes what it echoes.
 async fn form_post_errors_post_back_safely(stack: Stack, test: &str) {
@@ -253,5 +350,6 @@ async fn form_post_errors_post_back_safely(stack: Stack, test: &str) {
 crate::stack_tests!(
     unverified_requests_get_an_error_page,
     verified_errors_redirect_with_state_and_iss,
+    repeated_parameters_go_back_to_the_client,
     form_post_errors_post_back_safely,
 );

@@ -1,4 +1,4 @@
-//! Check 12: length bounds and character rules for the free-text parameters.
+//! Check 13: length bounds and character rules for the free-text parameters.
 //! They bound what we store in the login flow and later echo into URLs, HTML
 //! and ID tokens.
 
@@ -18,7 +18,7 @@ const UI_LOCALES_MAX: usize = 256;
 /// Longest `id_token_hint` (a signed JWT).
 const ID_TOKEN_HINT_MAX: usize = 8192;
 
-/// Check 12: `state`: bounded, and no control characters (it is echoed into
+/// Check 13: `state`: bounded, and no control characters (it is echoed into
 /// URLs and HTML forms).
 pub(in crate::authorize) fn state(
     params: &Params,
@@ -27,7 +27,7 @@ pub(in crate::authorize) fn state(
     text(params, "state", STATE_MAX, reply)
 }
 
-/// Check 12: `nonce`: bounded, no control characters (copied into the ID token).
+/// Check 13: `nonce`: bounded, no control characters (copied into the ID token).
 pub(in crate::authorize) fn nonce(
     params: &Params,
     reply: &ReplyTo<'_>,
@@ -35,7 +35,7 @@ pub(in crate::authorize) fn nonce(
     text(params, "nonce", NONCE_MAX, reply)
 }
 
-/// Check 12: `login_hint`: bounded, no control characters (shown on our pages).
+/// Check 13: `login_hint`: bounded, no control characters (shown on our pages).
 pub(in crate::authorize) fn login_hint(
     params: &Params,
     reply: &ReplyTo<'_>,
@@ -43,7 +43,7 @@ pub(in crate::authorize) fn login_hint(
     text(params, "login_hint", LOGIN_HINT_MAX, reply)
 }
 
-/// Check 12: `acr_values`: bounded, no control characters; space-separated, in
+/// Check 13: `acr_values`: bounded, no control characters; space-separated, in
 /// order of preference, duplicates dropped.
 pub(in crate::authorize) fn acr_values(
     params: &Params,
@@ -52,7 +52,7 @@ pub(in crate::authorize) fn acr_values(
     Ok(words(text(params, "acr_values", ACR_VALUES_MAX, reply)?))
 }
 
-/// Check 12: `ui_locales`: bounded; space-separated language tags made of
+/// Check 13: `ui_locales`: bounded; space-separated language tags made of
 /// `[A-Za-z0-9-]` (BCP 47's alphabet; whether we have the language is the
 /// pages' business, OpenID Connect Core §3.1.2.1 says it is no error).
 pub(in crate::authorize) fn ui_locales(
@@ -70,7 +70,7 @@ pub(in crate::authorize) fn ui_locales(
     }
 }
 
-/// Check 12: `id_token_hint`: bounded only; the server verifies the signature.
+/// Check 13: `id_token_hint`: bounded only; the server verifies the signature.
 pub(in crate::authorize) fn id_token_hint(
     params: &Params,
     reply: &ReplyTo<'_>,

@@ -1,13 +1,17 @@
 //! Checks 1–4: the client and its redirect URI. Nothing is verified yet, so
 //! every error here is a page, never a redirect (RFC 6749 §4.1.2.1).
 
-use super::{VerifiedRedirectUri, page};
+use super::{VerifiedRedirectUri, page, repeated};
 use crate::authorize::matching::redirect_uri_matches;
 use crate::authorize::{AuthorizeError, Params};
 use crate::client::{Client, ClientType, GrantType};
 
-/// Check 1: `client_id` is required (RFC 6749 §4.1.1).
+/// Check 1: `client_id` is required (RFC 6749 §4.1.1), once: with two
+/// copies there is no telling which client the request is for.
 pub(in crate::authorize) fn client_id_present(params: &Params) -> Result<&str, AuthorizeError> {
+    if params.is_duplicated("client_id") {
+        return Err(page("invalid_request", repeated("client_id")));
+    }
     params
         .get("client_id")
         .ok_or_else(|| page("invalid_request", "client_id is missing"))
@@ -40,8 +44,12 @@ pub(in crate::authorize) fn client_uses_code_flow(client: &Client) -> Result<(),
 }
 
 /// Check 3: `redirect_uri` is REQUIRED in OpenID Connect (Core §3.1.2.1), even
-/// when only one is registered.
+/// when only one is registered; once, since with two copies there is no
+/// verified place to send an error to.
 pub(in crate::authorize) fn redirect_uri_present(params: &Params) -> Result<&str, AuthorizeError> {
+    if params.is_duplicated("redirect_uri") {
+        return Err(page("invalid_request", repeated("redirect_uri")));
+    }
     params
         .get("redirect_uri")
         .ok_or_else(|| page("invalid_request", "redirect_uri is missing"))

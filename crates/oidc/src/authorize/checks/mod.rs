@@ -2,7 +2,7 @@
 //! calls them in order; read that function for the sequence.
 //!
 //! Checks 1–4 run before the redirect URI is verified and can only produce
-//! error pages. Checks 5–12 take a [`ReplyTo`], which only exists once check 4
+//! error pages. Checks 5–13 take a [`ReplyTo`], which only exists once check 4
 //! has passed, and send their errors back to the client.
 
 mod bounds;
@@ -15,10 +15,12 @@ pub(super) use client::{
     redirect_uri_registered,
 };
 pub(super) use request::{
-    max_age, no_request_objects, pkce, prompt, response_mode, response_type_is_code, scopes,
+    max_age, no_repeated_parameters, no_request_objects, pkce, prompt, response_mode,
+    response_type_is_code, scopes,
 };
 
-use super::{AuthorizeError, ErrorRedirect, ResponseMode};
+use super::response::printable;
+use super::{AuthorizeError, ErrorRedirect, ParamsError, ResponseMode};
 
 /// An error page: nothing about the redirect URI can be trusted yet.
 fn page(error: &'static str, description: impl Into<String>) -> AuthorizeError {
@@ -28,14 +30,21 @@ fn page(error: &'static str, description: impl Into<String>) -> AuthorizeError {
     }
 }
 
+/// The description for a parameter given more than once (RFC 6749 §3.1);
+/// the name may be attacker-chosen, hence sanitised.
+fn repeated(name: &str) -> String {
+    ParamsError::Duplicate(printable(name, 40)).to_string()
+}
+
 /// A redirect URI that check 4 found registered for the client. Only
 /// [`client::redirect_uri_registered`] creates one, so an error redirect cannot be
 /// built for an unverified URI.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct VerifiedRedirectUri<'a>(&'a str);
 
-/// Where errors of checks 5–12 go: the verified redirect URI, in the
-/// response mode known so far, with the request's `state`.
+/// Where errors of checks 5–13 go: the verified redirect URI, in the
+/// response mode known so far, with the request's `state` (none when the
+/// request repeated it: neither copy is echoed).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ReplyTo<'a> {
     redirect_uri: VerifiedRedirectUri<'a>,

@@ -1,4 +1,4 @@
-//! Checks 5–11: what the verified client asks for. Errors go back to it.
+//! Checks 5–12: what the verified client asks for. Errors go back to it.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,7 +16,9 @@ const MAX_AGE_MAX: u64 = 1 << 31;
 /// Check 5: `response_mode`: `query` (the default for `code`) or `form_post`
 /// (OAuth 2.0 Form Post Response Mode §2). `fragment` is refused: a code in a
 /// fragment is readable by any script on the client's page. Errors here are
-/// delivered in query mode, the only mode known to be acceptable.
+/// delivered in query mode, the only mode known to be acceptable. A
+/// repeated `response_mode` reads as absent (query), and check 6 refuses
+/// the request in that mode.
 pub(in crate::authorize) fn response_mode(
     params: &Params,
     reply: &ReplyTo<'_>,
@@ -31,7 +33,21 @@ pub(in crate::authorize) fn response_mode(
     }
 }
 
-/// Check 6: Request objects and client registration by value are not supported,
+/// Check 6: No parameter may be included more than once (RFC 6749 §3.1).
+/// `client_id` and `redirect_uri` were checked for it before anything was
+/// verified (pages); any other repetition goes back to the client, naming
+/// the parameter.
+pub(in crate::authorize) fn no_repeated_parameters(
+    params: &Params,
+    reply: &ReplyTo<'_>,
+) -> Result<(), AuthorizeError> {
+    match params.first_duplicate() {
+        Some(name) => Err(reply.invalid_request(super::repeated(name))),
+        None => Ok(()),
+    }
+}
+
+/// Check 7: Request objects and client registration by value are not supported,
 /// with the error codes OpenID Connect Core §3.1.2.6 defines for that.
 pub(in crate::authorize) fn no_request_objects(
     params: &Params,
@@ -58,7 +74,7 @@ pub(in crate::authorize) fn no_request_objects(
     Ok(())
 }
 
-/// Check 7: Only the authorization code flow (`response_type=code`); the implicit
+/// Check 8: Only the authorization code flow (`response_type=code`); the implicit
 /// and hybrid flows put tokens in the front channel (RFC 9700 §2.1.2).
 pub(in crate::authorize) fn response_type_is_code(
     params: &Params,
@@ -77,7 +93,7 @@ pub(in crate::authorize) fn response_type_is_code(
     }
 }
 
-/// Check 8: `scope` must include `openid` (this is an OpenID provider, Core
+/// Check 9: `scope` must include `openid` (this is an OpenID provider, Core
 /// §3.1.2.1) and every scope must be allowed for the client. Split on spaces
 /// (RFC 6749 §3.3); repeated spaces are tolerated and duplicates dropped,
 /// keeping request order.
@@ -102,7 +118,7 @@ pub(in crate::authorize) fn scopes(
     Ok(scopes)
 }
 
-/// Check 9: PKCE (RFC 7636), S256 only. `plain` offers no protection when the
+/// Check 10: PKCE (RFC 7636), S256 only. `plain` offers no protection when the
 /// challenge leaks, and a challenge without a method defaults to `plain`
 /// (RFC 7636 §4.3), so both are refused. Required for public clients, which
 /// have nothing else binding the code to them (RFC 9700 §2.1.1).
@@ -144,7 +160,7 @@ fn is_s256_challenge(challenge: &str) -> bool {
             .is_ok_and(|digest| digest.len() == 32)
 }
 
-/// Check 10: `prompt` (OpenID Connect Core §3.1.2.1): a space-separated subset of
+/// Check 11: `prompt` (OpenID Connect Core §3.1.2.1): a space-separated subset of
 /// `none login consent select_account`; `none` with any other value is an
 /// error, since it asks for no interaction and for interaction at once.
 pub(in crate::authorize) fn prompt(
@@ -180,7 +196,7 @@ pub(in crate::authorize) fn prompt(
     Ok(prompt)
 }
 
-/// Check 11: `max_age` (OpenID Connect Core §3.1.2.1): a non-negative integer of
+/// Check 12: `max_age` (OpenID Connect Core §3.1.2.1): a non-negative integer of
 /// seconds. Digits only: Rust's integer parser would also take `+5`.
 pub(in crate::authorize) fn max_age(
     params: &Params,

@@ -1,6 +1,7 @@
 //! Tests of the authorization request, named after what they prove.
 
 mod codes;
+mod duplicates;
 mod params;
 mod pipeline;
 mod redirect_uri;

@@ -162,3 +162,29 @@ fn attacker_names_are_sanitised_in_errors() {
         ParamsError::Duplicate(format!("{}...", "n".repeat(40)))
     );
 }
+
+#[test]
+fn keeping_duplicates_records_them_and_keeps_no_copy() {
+    let p = Params::parse_keeping_duplicates(b"a=1&b=2&a=3&c=&c=&b=2&a=4&d=5").unwrap();
+    for name in ["a", "b", "c"] {
+        assert!(p.is_duplicated(name), "{name}");
+        assert_eq!(p.get(name), None, "{name}: neither copy is kept");
+    }
+    assert!(!p.is_duplicated("d"));
+    assert_eq!(p.get("d"), Some("5"));
+    assert_eq!(p.first_duplicate(), Some("a"), "the first repeated");
+    // Other errors stay errors, and the strict parser refuses the same input.
+    assert_eq!(
+        Params::parse_keeping_duplicates(b"a=1&a=%zz"),
+        Err(ParamsError::PercentEncoding("a".into()))
+    );
+    assert_eq!(
+        Params::parse(b"a=1&b=2&a=3&c=&c="),
+        Err(ParamsError::Duplicate("a".into()))
+    );
+    let none = Params::parse_keeping_duplicates(b"a=1&b=2").unwrap();
+    assert_eq!(
+        (none.first_duplicate(), none.is_duplicated("a")),
+        (None, false)
+    );
+}

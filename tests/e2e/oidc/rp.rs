@@ -1,6 +1,8 @@
 //! Happy paths through a standard relying party library: discovery, code
 //! flow with PKCE, ID token validated against the JWKS (with `amr`, `acr`,
-//! `auth_time`), userinfo, refresh rotation, RP-initiated logout.
+//! `auth_time`), userinfo, refresh rotation, RP-initiated logout; the
+//! authorization request sent as a query and as a POSTed form (OpenID
+//! Connect Core §3.1.2.1).
 
 use latchkey_oidc::AuthMethod;
 use openidconnect::core::{
@@ -201,7 +203,7 @@ async fn public_client_with_pkce_and_sso(stack: Stack, test: &str) {
             Nonce::new_random,
         )
         .set_pkce_challenge(challenge)
-        .add_prompt(openidconnect::core::CoreAuthPrompt::None)
+        .add_prompt(CoreAuthPrompt::None)
         .url();
     let back = location(&browser.get(&s, url.as_str()).await);
     assert!(query(&back).contains_key("code"), "{back}");
@@ -215,7 +217,7 @@ async fn public_client_with_pkce_and_sso(stack: Stack, test: &str) {
             Nonce::new_random,
         )
         .set_pkce_challenge(challenge)
-        .add_prompt(openidconnect::core::CoreAuthPrompt::None)
+        .add_prompt(CoreAuthPrompt::None)
         .add_auth_context_value(openidconnect::AuthenticationContextClass::new("phr".into()))
         .url();
     let back = location(&browser.get(&s, url.as_str()).await);
@@ -303,8 +305,119 @@ async fn rp_initiated_logout(stack: Stack, test: &str) {
     );
 }
 
+/// POST the authorization request the library built for a GET (`url`'s
+/// query) as a form body to `/authorize`, with nothing in the URL; the
+/// `Location` of the answer.
+async fn post_authorize(
+    s: &TestServer,
+    browser: &mut Browser,
+    url: &openidconnect::url::Url,
+) -> String {
+    assert_eq!(
+        url.as_str().split_once('?').map(|(endpoint, _)| endpoint),
+        Some(format!("{}/authorize", s.base).as_str())
+    );
+    let form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = browser.post_form(s, "/authorize", &pairs).await;
+    assert_eq!(res.status(), 303, "a POSTed request is answered with 303");
+    location(&res)
+}
+
+/// OpenID Connect Core §3.1.2.1: the authorization endpoint MUST support
+/// POST with a form-encoded body. The request the library builds, POSTed
+/// (nothing in the URL), completes to a code and tokens like a GET.
+async fn posted_authorization_request_completes_to_tokens(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let user = s.user("carol").await;
+    let (client, secret) = s.confidential_client().await;
+    let rp = rp_client(&s, &client.id.0, Some(secret)).await;
+    let mut browser = Browser::default();
+
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let login = post_authorize(&s, &mut browser, &url).await;
+    assert!(login.starts_with("/login?flow="), "{login}");
+    let resume = browser
+        .sign_in(
+            &s,
+            &flow_id(&login),
+            &user.id,
+            vec![AuthMethod::PasskeySynced],
+        )
+        .await;
+    let back = location(&browser.get(&s, &resume).await);
+    assert!(back.starts_with(&format!("{REDIRECT_URI}?")), "{back}");
+    let params = query(&back);
+    assert_eq!(params["state"], *csrf.secret());
+    assert_eq!(params["iss"], s.base, "RFC 9207 iss");
+
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http())
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .expect("an ID token")
+        .claims(&rp.id_token_verifier(), &nonce)
+        .unwrap();
+    assert_eq!(claims.subject().as_str(), user.id.0);
+    assert_eq!(claims.auth_context_ref().unwrap().as_str(), "phr");
+    let info: openidconnect::core::CoreUserInfoClaims = rp
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap()
+        .request_async(&http())
+        .await
+        .unwrap();
+    assert_eq!(info.email().unwrap().as_str(), "carol@example.com");
+
+    // A second POSTed request, prompt=none, is answered from the session
+    // straight to the client.
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .add_prompt(CoreAuthPrompt::None)
+        .url();
+    let back = post_authorize(&s, &mut browser, &url).await;
+    assert!(back.starts_with(&format!("{REDIRECT_URI}?")), "{back}");
+    let params = query(&back);
+    assert_eq!(params["state"], *csrf.secret());
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(params["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http())
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&rp.id_token_verifier(), &nonce)
+        .unwrap();
+    assert_eq!(claims.subject().as_str(), user.id.0);
+}
+
 crate::stack_tests!(
     code_flow_with_refresh_and_userinfo,
     public_client_with_pkce_and_sso,
     rp_initiated_logout,
+    posted_authorization_request_completes_to_tokens,
 );

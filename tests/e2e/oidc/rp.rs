@@ -6,11 +6,12 @@
 
 use latchkey_oidc::AuthMethod;
 use openidconnect::core::{
-    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreProviderMetadata,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse,
 };
 use openidconnect::{
-    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
-    LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PostLogoutRedirectUrl,
+    AccessTokenHash, AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret,
+    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LogoutRequest, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
     ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
 };
 
@@ -25,18 +26,64 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-async fn rp_client(
-    s: &TestServer,
-    id: &str,
-    secret: Option<String>,
-) -> openidconnect::core::CoreClient<
-    openidconnect::EndpointSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointNotSet,
-    openidconnect::EndpointMaybeSet,
-    openidconnect::EndpointMaybeSet,
-> {
+type Rp = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// An authorization request as the library builds it, and what the RP
+/// keeps to check the answer.
+struct Request {
+    url: openidconnect::url::Url,
+    csrf: CsrfToken,
+    verifier: PkceCodeVerifier,
+    nonce: Nonce,
+}
+
+/// A code-flow request with PKCE, the extra `scopes`, and `prompt` and
+/// `acr` values when given.
+fn request(rp: &Rp, scopes: &[&str], prompt: Option<CoreAuthPrompt>, acr: Option<&str>) -> Request {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut req = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge);
+    for scope in scopes {
+        req = req.add_scope(Scope::new((*scope).to_owned()));
+    }
+    if let Some(prompt) = prompt {
+        req = req.add_prompt(prompt);
+    }
+    if let Some(acr) = acr {
+        req = req.add_auth_context_value(AuthenticationContextClass::new(acr.to_owned()));
+    }
+    let (url, csrf, nonce) = req.url();
+    Request {
+        url,
+        csrf,
+        verifier,
+        nonce,
+    }
+}
+
+/// Redeem `code` with the library (PKCE verifier, client authentication).
+async fn redeem(rp: &Rp, code: String, verifier: PkceCodeVerifier) -> CoreTokenResponse {
+    rp.exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http())
+        .await
+        .unwrap()
+}
+
+async fn rp_client(s: &TestServer, id: &str, secret: Option<String>) -> Rp {
     let metadata =
         CoreProviderMetadata::discover_async(IssuerUrl::new(s.base.clone()).unwrap(), &http())
             .await
@@ -57,18 +104,12 @@ async fn code_flow_with_refresh_and_userinfo(stack: Stack, test: &str) {
     let (client, secret) = s.confidential_client().await;
     let rp = rp_client(&s, &client.id.0, Some(secret)).await;
 
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("profile".into()))
-        .add_scope(Scope::new("email".into()))
-        .add_scope(Scope::new("offline_access".into()))
-        .set_pkce_challenge(challenge)
-        .url();
+    let Request {
+        url,
+        csrf,
+        verifier,
+        nonce,
+    } = request(&rp, &["profile", "email", "offline_access"], None, None);
 
     let mut browser = Browser::default();
     let login = location(&browser.get(&s, url.as_str()).await);
@@ -87,13 +128,7 @@ async fn code_flow_with_refresh_and_userinfo(stack: Stack, test: &str) {
     assert_eq!(params["state"], *csrf.secret());
     assert_eq!(params["iss"], s.base, "RFC 9207 iss");
 
-    let tokens = rp
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http())
-        .await
-        .unwrap();
+    let tokens = redeem(&rp, params["code"].clone(), verifier).await;
     let id_token = tokens.id_token().expect("an ID token");
     let verifier = rp.id_token_verifier();
     let claims = id_token.claims(&verifier, &nonce).unwrap();
@@ -159,27 +194,18 @@ async fn public_client_with_pkce_and_sso(stack: Stack, test: &str) {
     let rp = rp_client(&s, &client.id.0, None).await;
     let mut browser = Browser::default();
 
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, nonce) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .url();
+    let Request {
+        url,
+        csrf: _,
+        verifier,
+        nonce,
+    } = request(&rp, &[], None, None);
     let login = location(&browser.get(&s, url.as_str()).await);
     let resume = browser
         .sign_in(&s, &flow_id(&login), &user.id, vec![AuthMethod::EmailCode])
         .await;
     let code = query(&location(&browser.get(&s, &resume).await))["code"].clone();
-    let tokens = rp
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http())
-        .await
-        .unwrap();
+    let tokens = redeem(&rp, code, verifier).await;
     let claims = tokens
         .id_token()
         .unwrap()
@@ -195,31 +221,22 @@ async fn public_client_with_pkce_and_sso(stack: Stack, test: &str) {
     );
 
     // Single sign-on: a second request is answered from the session.
-    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, _) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .add_prompt(CoreAuthPrompt::None)
-        .url();
+    let Request {
+        url,
+        csrf: _,
+        verifier: _,
+        nonce: _,
+    } = request(&rp, &[], Some(CoreAuthPrompt::None), None);
     let back = location(&browser.get(&s, url.as_str()).await);
     assert!(query(&back).contains_key("code"), "{back}");
 
     // The session's acr is too low for phr: prompt=none cannot help.
-    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, _) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .add_prompt(CoreAuthPrompt::None)
-        .add_auth_context_value(openidconnect::AuthenticationContextClass::new("phr".into()))
-        .url();
+    let Request {
+        url,
+        csrf: _,
+        verifier: _,
+        nonce: _,
+    } = request(&rp, &[], Some(CoreAuthPrompt::None), Some("phr"));
     let back = location(&browser.get(&s, url.as_str()).await);
     assert_eq!(query(&back)["error"], "login_required", "{back}");
 }
@@ -250,23 +267,13 @@ async fn rp_initiated_logout(stack: Stack, test: &str) {
     )
     .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.to_owned()).unwrap());
 
-    let authorize = |prompt: Option<CoreAuthPrompt>| {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut req = rp
-            .authorize_url(
-                CoreAuthenticationFlow::AuthorizationCode,
-                CsrfToken::new_random,
-                Nonce::new_random,
-            )
-            .set_pkce_challenge(challenge);
-        if let Some(prompt) = prompt {
-            req = req.add_prompt(prompt);
-        }
-        let (url, _, nonce) = req.url();
-        (url, verifier, nonce)
-    };
     let mut browser = Browser::default();
-    let (url, verifier, nonce) = authorize(None);
+    let Request {
+        url,
+        verifier,
+        nonce,
+        ..
+    } = request(&rp, &[], None, None);
     let login = location(&browser.get(&s, url.as_str()).await);
     let resume = browser
         .sign_in(
@@ -277,13 +284,7 @@ async fn rp_initiated_logout(stack: Stack, test: &str) {
         )
         .await;
     let code = query(&location(&browser.get(&s, &resume).await))["code"].clone();
-    let tokens = rp
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http())
-        .await
-        .unwrap();
+    let tokens = redeem(&rp, code, verifier).await;
     let id_token = tokens.id_token().unwrap();
     id_token.claims(&rp.id_token_verifier(), &nonce).unwrap();
 
@@ -296,7 +297,7 @@ async fn rp_initiated_logout(stack: Stack, test: &str) {
     let back = location(&browser.get(&s, logout.as_str()).await);
     assert_eq!(back, format!("{POST_LOGOUT_URI}?state=bye-1"));
 
-    let (url, _, _) = authorize(Some(CoreAuthPrompt::None));
+    let Request { url, .. } = request(&rp, &[], Some(CoreAuthPrompt::None), None);
     let back = location(&browser.get(&s, url.as_str()).await);
     assert_eq!(
         query(&back)["error"],
@@ -336,16 +337,12 @@ async fn posted_authorization_request_completes_to_tokens(stack: Stack, test: &s
     let rp = rp_client(&s, &client.id.0, Some(secret)).await;
     let mut browser = Browser::default();
 
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_scope(Scope::new("email".into()))
-        .set_pkce_challenge(challenge)
-        .url();
+    let Request {
+        url,
+        csrf,
+        verifier,
+        nonce,
+    } = request(&rp, &["email"], None, None);
     let login = post_authorize(&s, &mut browser, &url).await;
     assert!(login.starts_with("/login?flow="), "{login}");
     let resume = browser
@@ -362,13 +359,7 @@ async fn posted_authorization_request_completes_to_tokens(stack: Stack, test: &s
     assert_eq!(params["state"], *csrf.secret());
     assert_eq!(params["iss"], s.base, "RFC 9207 iss");
 
-    let tokens = rp
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http())
-        .await
-        .unwrap();
+    let tokens = redeem(&rp, params["code"].clone(), verifier).await;
     let claims = tokens
         .id_token()
         .expect("an ID token")
@@ -386,27 +377,17 @@ async fn posted_authorization_request_completes_to_tokens(stack: Stack, test: &s
 
     // A second POSTed request, prompt=none, is answered from the session
     // straight to the client.
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = rp
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .add_prompt(CoreAuthPrompt::None)
-        .url();
+    let Request {
+        url,
+        csrf,
+        verifier,
+        nonce,
+    } = request(&rp, &[], Some(CoreAuthPrompt::None), None);
     let back = post_authorize(&s, &mut browser, &url).await;
     assert!(back.starts_with(&format!("{REDIRECT_URI}?")), "{back}");
     let params = query(&back);
     assert_eq!(params["state"], *csrf.secret());
-    let tokens = rp
-        .exchange_code(AuthorizationCode::new(params["code"].clone()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http())
-        .await
-        .unwrap();
+    let tokens = redeem(&rp, params["code"].clone(), verifier).await;
     let claims = tokens
         .id_token()
         .unwrap()

@@ -49,12 +49,28 @@ impl Presented {
     }
 }
 
-/// Why client authentication failed.
+/// Why client authentication failed. Each variant is one row of the error
+/// mapping in `docs/oidc.md` (RFC 6749 §5.2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientAuthError {
-    /// Malformed: no or several methods, bad encoding (`invalid_request`).
+    /// A malformed request (`invalid_request`, 400): more than one method
+    /// (RFC 6749 §2.3 "MUST NOT use more than one"), a body `client_id`
+    /// contradicting the Basic one, `client_secret` without `client_id`, a
+    /// `client_assertion` without the JWT bearer type (RFC 7521 §4.2).
     #[error("{0}")]
     Malformed(String),
+    /// The `Authorization` header holds no usable Basic credentials: another
+    /// scheme (Bearer, Digest, …) or a Basic value that is not base64 of
+    /// UTF-8 `id:secret`. `invalid_client` with the Basic challenge: the
+    /// client tried the header, so the answer is 401 naming the scheme it
+    /// must use (RFC 6749 §5.2).
+    #[error("{0}")]
+    BadHeader(String),
+    /// No client authentication at all: no header, no `client_id`, no
+    /// credentials (`invalid_client`, RFC 6749 §5.2 "no client
+    /// authentication included").
+    #[error("client authentication is required")]
+    Missing,
     /// Unknown client, wrong secret, wrong method, bad assertion
     /// (`invalid_client`). The message is for logs; clients get a generic one.
     #[error("{0}")]
@@ -63,12 +79,37 @@ pub enum ClientAuthError {
 
 /// Decode one form-urlencoded value (`+` is a space). A literal `&` or `=`
 /// is kept as itself rather than splitting the value.
-fn form_decode(s: &str) -> Result<String, ClientAuthError> {
+fn form_decode(s: &str) -> Option<String> {
     let escaped = s.replace('&', "%26").replace('=', "%3D");
     url::form_urlencoded::parse(format!("x={escaped}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
-        .ok_or_else(|| ClientAuthError::Malformed("undecodable client credentials".into()))
+}
+
+/// The client id and secret of a `Basic` header value (RFC 7617 §2, with
+/// RFC 6749 §2.3.1's form-encoding of both parts), or why it has none.
+fn basic_credentials(header: &str) -> Result<(String, String), ClientAuthError> {
+    let bad = |m: &str| ClientAuthError::BadHeader(m.to_owned());
+    let encoded = match header.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("basic") => rest.trim(),
+        _ if header.eq_ignore_ascii_case("basic") => "",
+        _ => return Err(bad("unsupported Authorization scheme; use Basic")),
+    };
+    if encoded.is_empty() {
+        return Err(bad("the Basic credentials are empty"));
+    }
+    let raw = STANDARD
+        .decode(encoded)
+        .map_err(|_| bad("the Basic credentials are not base64"))?;
+    let raw = String::from_utf8(raw).map_err(|_| bad("the Basic credentials are not UTF-8"))?;
+    let (id, secret) = raw
+        .split_once(':')
+        .ok_or_else(|| bad("the Basic credentials have no ':'"))?;
+    let undecodable = || bad("the Basic credentials are not form-urlencoded");
+    Ok((
+        form_decode(id).ok_or_else(undecodable)?,
+        form_decode(secret).ok_or_else(undecodable)?,
+    ))
 }
 
 /// Find the method the request used. `get` reads a body parameter.
@@ -77,22 +118,7 @@ pub fn presented<'a>(
     get: impl Fn(&str) -> Option<&'a str>,
 ) -> Result<Presented, ClientAuthError> {
     let malformed = |m: &str| ClientAuthError::Malformed(m.to_owned());
-    let basic = match authorization {
-        Some(h) if h.len() > 6 && h[..6].eq_ignore_ascii_case("basic ") => {
-            let raw = STANDARD
-                .decode(h[6..].trim())
-                .map_err(|_| malformed("the Basic credentials are not base64"))?;
-            let raw = String::from_utf8(raw)
-                .map_err(|_| malformed("the Basic credentials are not UTF-8"))?;
-            let (id, secret) = raw
-                .split_once(':')
-                .ok_or_else(|| malformed("the Basic credentials have no ':'"))?;
-            // RFC 6749 §2.3.1: both parts are form-urlencoded first.
-            Some((form_decode(id)?, form_decode(secret)?))
-        }
-        Some(_) => return Err(malformed("unsupported Authorization scheme; use Basic")),
-        None => None,
-    };
+    let basic = authorization.map(basic_credentials).transpose()?;
     let secret = get("client_secret");
     let assertion = get("client_assertion");
     let assertion_type = get("client_assertion_type");
@@ -128,8 +154,11 @@ pub fn presented<'a>(
         }
         let client_id = match body_id {
             Some(id) => id.to_owned(),
-            None => unverified_issuer(jwt)
-                .ok_or_else(|| malformed("client_assertion has no readable iss"))?,
+            // An assertion that names no client is an invalid assertion
+            // (RFC 7521 §4.2.1: `invalid_client`), not a malformed request.
+            None => unverified_issuer(jwt).ok_or_else(|| {
+                ClientAuthError::Failed("client_assertion has no readable iss".into())
+            })?,
         };
         return Ok(Presented::Assertion {
             client_id,
@@ -140,7 +169,7 @@ pub fn presented<'a>(
         Some(id) => Ok(Presented::None {
             client_id: id.to_owned(),
         }),
-        None => Err(malformed("client authentication is required")),
+        None => Err(ClientAuthError::Missing),
     }
 }
 
@@ -311,10 +340,6 @@ mod tests {
             Err(ClientAuthError::Malformed(_))
         ));
         assert!(matches!(
-            presented(None, params(&[])),
-            Err(ClientAuthError::Malformed(_))
-        ));
-        assert!(matches!(
             presented(
                 None,
                 params(&[("client_id", "a"), ("client_assertion", "x.y.z")])
@@ -322,11 +347,11 @@ mod tests {
             Err(ClientAuthError::Malformed(_))
         ));
         assert!(matches!(
-            presented(Some("Bearer x"), params(&[])),
+            presented(Some(&h), params(&[("client_id", "other")])),
             Err(ClientAuthError::Malformed(_))
         ));
         assert!(matches!(
-            presented(Some("Basic !!!"), params(&[])),
+            presented(None, params(&[("client_secret", "s")])),
             Err(ClientAuthError::Malformed(_))
         ));
         assert_eq!(
@@ -343,5 +368,65 @@ mod tests {
                 secret: "s".into()
             }
         );
+    }
+
+    #[test]
+    fn no_authentication_is_missing() {
+        assert_eq!(presented(None, params(&[])), Err(ClientAuthError::Missing));
+        assert_eq!(
+            presented(None, params(&[("grant_type", "client_credentials")])),
+            Err(ClientAuthError::Missing)
+        );
+    }
+
+    #[test]
+    fn unusable_authorization_headers_are_bad_headers() {
+        let b64 = |raw: &[u8]| format!("Basic {}", STANDARD.encode(raw));
+        for h in [
+            "Bearer x".to_owned(),
+            "Digest username=\"x\"".to_owned(),
+            "Basicx".to_owned(),
+            "Basic".to_owned(),
+            "Basic ".to_owned(),
+            "Basic !!!".to_owned(),
+            b64(b"nocolon"),
+            b64(b"\xff\xfe:\xff"),
+            String::new(),
+        ] {
+            assert!(
+                matches!(
+                    presented(Some(&h), params(&[("client_id", "a")])),
+                    Err(ClientAuthError::BadHeader(_))
+                ),
+                "{h:?}"
+            );
+        }
+        // The scheme is case-insensitive (RFC 7235 §2.1).
+        let h = format!("bAsIc {}", STANDARD.encode("a:b"));
+        assert!(matches!(
+            presented(Some(&h), params(&[])),
+            Ok(Presented::Basic { .. })
+        ));
+    }
+
+    #[test]
+    fn an_assertion_naming_no_client_fails_authentication() {
+        let p = params(&[
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", "garbage"),
+        ]);
+        assert!(matches!(
+            presented(None, p),
+            Err(ClientAuthError::Failed(_))
+        ));
+        let p = params(&[
+            ("client_id", "a"),
+            ("client_assertion_type", "urn:evil"),
+            ("client_assertion", "x.y.z"),
+        ]);
+        assert!(matches!(
+            presented(None, p),
+            Err(ClientAuthError::Malformed(_))
+        ));
     }
 }

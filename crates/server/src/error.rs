@@ -99,10 +99,18 @@ impl ApiError {
     /// `invalid_client` (401). When the client tried HTTP Basic, the
     /// response carries the Basic challenge (RFC 6749 §5.2).
     pub fn invalid_client(basic: bool) -> Self {
+        Self::invalid_client_described(basic, "Client authentication failed.")
+    }
+
+    /// `invalid_client` (401) with a description of its own. Only for
+    /// failures that say nothing about any client (no authentication, an
+    /// unusable `Authorization` header); a failure for a named client keeps
+    /// the generic description.
+    pub fn invalid_client_described(basic: bool, description: impl Into<String>) -> Self {
         Self::OAuth {
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_client",
-            description: "Client authentication failed.".into(),
+            description: description.into(),
             www_authenticate: basic.then(|| "Basic realm=\"latchkey\"".to_owned()),
         }
     }

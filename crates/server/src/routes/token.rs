@@ -32,11 +32,18 @@ pub async fn authenticate_client(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let presented =
-        client_auth::presented(authorization, |k| params.get(k)).map_err(|e| match e {
+    // The mapping is the table in docs/oidc.md (RFC 6749 §5.2). No
+    // authentication at all gets the Basic challenge too: a 401 names the
+    // scheme it accepts (RFC 7235 §3.1), and Basic is the one HTTP scheme.
+    let presented = client_auth::presented(authorization, |k| params.get(k)).map_err(|e| {
+        tracing::info!(reason = %e, "client authentication refused");
+        match e {
             ClientAuthError::Malformed(m) => ApiError::invalid_request(m),
+            ClientAuthError::BadHeader(m) => ApiError::invalid_client_described(true, m),
+            ClientAuthError::Missing => ApiError::invalid_client_described(true, e.to_string()),
             ClientAuthError::Failed(_) => ApiError::invalid_client(false),
-        })?;
+        }
+    })?;
     let basic = presented.is_basic();
     let id = latchkey_oidc::ClientId(presented.client_id().to_owned());
     let Some(client) = state.db.client_by_id(&id).await? else {

@@ -237,9 +237,11 @@ async fn assertions_are_checked(stack: Stack, test: &str) {
     );
     let res = present(&s, "/introspect", None, &jwt).await;
     oauth_error(res, 401, "invalid_client", "replayed at /introspect").await;
-    // Without client_id there is no client to look up in garbage.
+    // Without client_id, garbage names no client: an invalid assertion
+    // (RFC 7521 §4.2.1), so `invalid_client` with no Basic challenge.
     let res = present(&s, "/token", None, "garbage").await;
-    oauth_error(res, 400, "invalid_request", "garbage without client_id").await;
+    let (_, challenge) = oauth_error(res, 401, "invalid_client", "garbage without client_id").await;
+    assert_eq!(challenge, "", "garbage without client_id");
     // Other methods for a private_key_jwt client.
     let basic = crate::support::rp::basic(&id, "guess");
     let form = [("grant_type", "client_credentials")];

@@ -217,10 +217,11 @@ impl Cluster {
             ("LATCHKEY_LOG__FORMAT", "text"),
             ("LATCHKEY_LOG__LEVEL", "info"),
             ("LATCHKEY_DEMO__ENABLED", "false"),
-            // Codes outlive a PostgreSQL restart on a slow machine, and
-            // three "concurrent" refreshes stay within the reuse grace
-            // even when one of them is scheduled late (docs/oidc.md).
-            ("LATCHKEY_TOKENS__CODE_TTL_SECS", "300"),
+            // Codes live their longest, 60 s (the bound of
+            // tokens.code_ttl_secs): a code must outlive the PostgreSQL
+            // restart. Three "concurrent" refreshes stay within the reuse
+            // grace even when one of them is scheduled late (docs/oidc.md).
+            ("LATCHKEY_TOKENS__CODE_TTL_SECS", "60"),
             ("LATCHKEY_TOKENS__REFRESH_REUSE_GRACE_SECS", "10"),
         ]
         .into_iter()

@@ -74,7 +74,7 @@ pub(super) const KEYS: &[KeySpec] = &[
         "base64 (standard or URL-safe, padding optional) of exactly 32 bytes",
     ),
     key("keys.encryption_key_file", FILE),
-    key("tokens.code_ttl_secs", "an integer from 10 to 600"),
+    key("tokens.code_ttl_secs", "an integer from 10 to 60"),
     key("tokens.id_token_ttl_secs", "an integer from 60 to 86400"),
     key(
         "tokens.access_token_ttl_secs",

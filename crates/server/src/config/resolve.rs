@@ -30,6 +30,10 @@ use super::{
 const MAX_TOKEN_TTL_SECS: u128 = 86_400;
 const _: () = assert!(MAX_TOKEN_TTL_SECS <= crate::keys::MAX_TOKEN_LIFETIME_SECS as u128);
 
+/// The longest authorization-code lifetime accepted: 60 s (issue 3, "code
+/// single-use, ≤ 60 s"; RFC 6749 §4.1.2 only caps it at 10 minutes).
+const MAX_CODE_TTL_SECS: u128 = 60;
+
 /// The problem for a production configuration without an encryption key.
 pub(super) fn missing_key_problem() -> Problem {
     Problem::new(
@@ -389,7 +393,11 @@ impl Resolver<'_> {
     fn tokens(&mut self, raw: raw::RawTokens) -> TokensConfig {
         let d = TokensConfig::default();
         let code_ttl_secs = self
-            .integer("tokens.code_ttl_secs", raw.code_ttl_secs, 10..=600)
+            .integer(
+                "tokens.code_ttl_secs",
+                raw.code_ttl_secs,
+                10..=MAX_CODE_TTL_SECS,
+            )
             .unwrap_or(d.code_ttl_secs);
         let id_token_ttl_secs = self
             .integer(

@@ -879,7 +879,7 @@ fn lifetime_bounds_are_inclusive_and_enforced() {
             "LATCHKEY_TOKENS__CODE_TTL_SECS",
             "tokens.code_ttl_secs",
             10,
-            600,
+            60,
         ),
         (
             "LATCHKEY_TOKENS__ID_TOKEN_TTL_SECS",
@@ -953,6 +953,21 @@ fn lifetime_bounds_are_inclusive_and_enforced() {
         "{msg}"
     );
     assert!(msg.contains("found 63072001"), "{msg}");
+
+    // Codes live at most a minute; 600, accepted once, is refused.
+    let msg = err(load(
+        Some("[tokens]\ncode_ttl_secs = 600\n"),
+        &[],
+        Some(true),
+    ));
+    assert!(
+        msg.contains(
+            "invalid value for \"tokens.code_ttl_secs\" in /etc/latchkey/latchkey.toml: \
+             expected an integer from 10 to 60"
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("found 600"), "{msg}");
 }
 
 #[test]

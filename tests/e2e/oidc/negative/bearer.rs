@@ -1,7 +1,8 @@
-//! Bearer tokens at /userinfo (RFC 6750, RFC 9068): only an unexpired,
-//! unrevoked `at+jwt` access token we signed for our issuer, carrying
-//! `openid` and a user, gets claims; everything else gets 401 or 403 with
-//! the right `WWW-Authenticate` challenge.
+//! Bearer tokens at /userinfo (RFC 6750, RFC 9068), by GET and by POST
+//! (OpenID Connect Core §5.3.1): only an unexpired, unrevoked `at+jwt`
+//! access token we signed for our issuer, carrying `openid` and a user, in
+//! the `Authorization` header, gets claims; everything else gets 401 or 403
+//! with the right `WWW-Authenticate` challenge.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -222,4 +223,104 @@ async fn expired_access_token_is_refused(stack: Stack, test: &str) {
     );
 }
 
-crate::stack_tests!(userinfo_refuses_bad_tokens, expired_access_token_is_refused);
+/// `POST /userinfo` with `Authorization: Bearer` (RFC 6750 §2.1).
+async fn post_userinfo(
+    s: &TestServer,
+    authorization: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = s.http.post(format!("{}/userinfo", s.base)).form(form);
+    if let Some(a) = authorization {
+        req = req.header("authorization", a);
+    }
+    req.send().await.unwrap()
+}
+
+/// POST answers exactly as GET: the same claims for a good token in the
+/// header, the same challenges otherwise. The form body is never read, so
+/// a token there (RFC 6750 §2.2, which Latchkey does not support) is no
+/// token at all.
+async fn userinfo_by_post(stack: Stack, test: &str) {
+    let Some((s, clock)) = start(stack, test).await else {
+        return;
+    };
+    let user = s.user("poe").await;
+    let client = Rp::confidential(&s).await;
+    let t = client.tokens(&s, &mut Browser::default(), &user, &[]).await;
+    let access = t["access_token"].as_str().unwrap();
+    let bearer = format!("Bearer {access}");
+
+    let by_get = userinfo(&s, Some(access)).await;
+    assert_eq!(by_get.status(), 200, "GET control");
+    let by_get: Value = by_get.json().await.unwrap();
+    assert_eq!(by_get["sub"], user.id.0.as_str(), "GET {by_get}");
+    for (case, authorization, form) in [
+        ("header, empty form", bearer.clone(), vec![]),
+        (
+            "header, unrelated form fields",
+            bearer.clone(),
+            vec![("foo", "bar")],
+        ),
+        (
+            "header, lower-case scheme",
+            format!("bearer {access}"),
+            vec![],
+        ),
+    ] {
+        let res = post_userinfo(&s, Some(&authorization), &form).await;
+        no_5xx(&res, case);
+        assert_eq!(res.status(), 200, "[{case}]");
+        let cc = res.headers()["cache-control"].to_str().unwrap().to_owned();
+        assert_eq!(cc, "no-store", "[{case}]");
+        let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with("application/json"), "[{case}] {ct}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body, by_get, "[{case}] POST answers as GET");
+    }
+
+    let invalid = "Bearer realm=\"latchkey\", error=\"invalid_token\", \
+                   error_description=\"The access token is invalid or expired.\"";
+    let mut tampered: Vec<String> = access.split('.').map(str::to_owned).collect();
+    tampered[1] = B64.encode(with(payload(access), "sub", json!("someone")).to_string());
+    let tampered = format!("Bearer {}", tampered.join("."));
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Option<&str>, Vec<(&str, &str)>, &str)> = vec![
+        ("no token", None, vec![], "Bearer realm=\"latchkey\""),
+        ("token only in the form body", None, vec![("access_token", access)], "Bearer realm=\"latchkey\""),
+        ("Basic scheme", Some("Basic eDp5"), vec![("access_token", access)], "Bearer realm=\"latchkey\""),
+        ("garbage", Some("Bearer garbage"), vec![], invalid),
+        ("payload changed after signing", Some(&tampered), vec![], invalid),
+        ("bad header, good token in the body", Some("Bearer garbage"), vec![("access_token", access)], invalid),
+    ];
+    for (case, authorization, form, challenge) in &cases {
+        let res = post_userinfo(&s, *authorization, form).await;
+        no_5xx(&res, case);
+        assert_eq!(res.status(), 401, "[{case}]");
+        let got = res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(got, *challenge, "[{case}]");
+        let text = res.text().await.unwrap();
+        assert!(
+            !text.contains("\"sub\""),
+            "[{case}] claims released: {text}"
+        );
+    }
+    // Revoked, then expired: POST refuses both like GET.
+    let res = client.post(&s, "/revoke", &[("token", access)]).await;
+    assert_eq!(res.status(), 200, "revoke");
+    let res = post_userinfo(&s, Some(&bearer), &[]).await;
+    check(res, Expect::Invalid, "POST with a revoked token").await;
+    let t = client.tokens(&s, &mut Browser::default(), &user, &[]).await;
+    let fresh = format!("Bearer {}", t["access_token"].as_str().unwrap());
+    clock.advance(610);
+    let res = post_userinfo(&s, Some(&fresh), &[]).await;
+    check(res, Expect::Invalid, "POST with an expired token").await;
+}
+
+crate::stack_tests!(
+    userinfo_refuses_bad_tokens,
+    expired_access_token_is_refused,
+    userinfo_by_post,
+);

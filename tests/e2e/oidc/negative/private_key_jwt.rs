@@ -1,9 +1,10 @@
-//! `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): a valid ES256
-//! assertion authenticates the client once; every forged, misaddressed,
-//! stale or replayed one is `invalid_client` (401).
+//! `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9): a valid
+//! assertion, in every algorithm discovery advertises, authenticates the
+//! client once; every forged, misaddressed, stale or replayed one is
+//! `invalid_client` (401).
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use latchkey_core::UnixTime;
 use latchkey_oidc::client_auth::JWT_BEARER;
@@ -64,6 +65,32 @@ fn sign(key: &GeneratedKey, kid: Option<&str>, claims: &Value) -> String {
     let mut header = Header::new(Algorithm::ES256);
     header.kid = kid.map(str::to_owned);
     let enc = EncodingKey::from_ec_der(&key.private_der);
+    jsonwebtoken::encode(&header, claims, &enc).unwrap()
+}
+
+/// `claims` signed with `key` under `alg` (`key` must be of `alg`'s type).
+fn sign_as(key: &GeneratedKey, alg: Algorithm, kid: Option<&str>, claims: &Value) -> String {
+    let enc = match key.alg {
+        SigningAlg::ES256 => EncodingKey::from_ec_der(&key.private_der),
+        SigningAlg::EdDSA => EncodingKey::from_ed_der(&key.private_der),
+        SigningAlg::RS256 => {
+            // jsonwebtoken signs RSA from PKCS#1; its PEM reader unwraps
+            // the PKCS#8 the generator produces.
+            let b64 = STANDARD.encode(&*key.private_der);
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(64)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            let pem = format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                lines.join("\n")
+            );
+            EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()
+        }
+    };
+    let mut header = Header::new(alg);
+    header.kid = kid.map(str::to_owned);
     jsonwebtoken::encode(&header, claims, &enc).unwrap()
 }
 
@@ -261,4 +288,77 @@ async fn assertions_are_checked(stack: Stack, test: &str) {
     oauth_error(res, 401, "invalid_client", "only client_id").await;
 }
 
-crate::stack_tests!(registration_is_accepted, assertions_are_checked);
+/// Each algorithm discovery advertises for client assertions
+/// (`token_endpoint_auth_signing_alg_values_supported`) authenticates a
+/// client registered with a key of that type, and the same assertion
+/// signed by another key of the same type is refused.
+async fn every_advertised_algorithm_authenticates(stack: Stack, test: &str) {
+    let Some(s) = TestServer::start(stack, test).await else {
+        return;
+    };
+    let tested = [
+        (Algorithm::RS256, "RS256", SigningAlg::RS256),
+        (Algorithm::PS256, "PS256", SigningAlg::RS256),
+        (Algorithm::ES256, "ES256", SigningAlg::ES256),
+        (Algorithm::EdDSA, "EdDSA", SigningAlg::EdDSA),
+    ];
+    let discovery: Value = s
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let advertised = &discovery["token_endpoint_auth_signing_alg_values_supported"];
+    let names: Vec<&str> = tested.iter().map(|(_, name, _)| *name).collect();
+    assert_eq!(advertised, &json!(names), "every advertised alg is tested");
+    let token_url = format!("{}/token", s.base);
+    for (alg, name, key_type) in tested {
+        let mut key = keys::generate(key_type).unwrap();
+        key.public_jwk["alg"] = json!(name);
+        let wrong = keys::generate(key_type).unwrap();
+        // Registered the way an operator does, with its JWK Set.
+        let id = latchkey_core::id::random_hex(8);
+        let client = registration(&key)
+            .into_client(id.clone(), None, UnixTime(0))
+            .unwrap();
+        s.state.db.create_client(&client).await.unwrap();
+
+        let jwt = sign_as(&key, alg, Some(&key.kid), &claims(&id, &token_url));
+        assert_eq!(jsonwebtoken::decode_header(&jwt).unwrap().alg, alg);
+        let res = present(&s, "/token", None, &jwt).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "[{name}] right key: {body}");
+        assert_eq!(body["token_type"], "Bearer", "[{name}]");
+        assert_eq!(body["scope"], "api.read", "[{name}]");
+        let jwt = sign_as(&key, alg, None, &claims(&id, &s.base));
+        let res = present(&s, "/introspect", Some(&id), &jwt).await;
+        assert_eq!(res.status(), 200, "[{name}] right key, no kid, /introspect");
+
+        for (case, jwt) in [
+            (
+                "wrong key under the registered kid",
+                sign_as(&wrong, alg, Some(&key.kid), &claims(&id, &token_url)),
+            ),
+            (
+                "wrong key, its own kid",
+                sign_as(&wrong, alg, Some(&wrong.kid), &claims(&id, &token_url)),
+            ),
+            (
+                "wrong key, no kid",
+                sign_as(&wrong, alg, None, &claims(&id, &token_url)),
+            ),
+        ] {
+            let case = format!("{name}: {case}");
+            let res = present(&s, "/token", None, &jwt).await;
+            let (_, challenge) = oauth_error(res, 401, "invalid_client", &case).await;
+            assert_eq!(challenge, "", "[{case}]");
+        }
+    }
+}
+
+crate::stack_tests!(
+    registration_is_accepted,
+    assertions_are_checked,
+    every_advertised_algorithm_authenticates,
+);

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::support::browser::Browser;
 use crate::support::{Stack, TestServer};
 
-use super::{Rp, no_5xx, start, userinfo, with_client_credentials};
+use super::{Form, Rp, no_5xx, start, userinfo, with_client_credentials};
 
 /// What /userinfo must answer.
 #[derive(Debug, Clone, Copy)]
@@ -284,7 +284,7 @@ async fn userinfo_by_post(stack: Stack, test: &str) {
     tampered[1] = B64.encode(with(payload(access), "sub", json!("someone")).to_string());
     let tampered = format!("Bearer {}", tampered.join("."));
     #[rustfmt::skip]
-    let cases: Vec<(&str, Option<&str>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, Option<&str>, Form, &str)> = vec![
         ("no token", None, vec![], "Bearer realm=\"latchkey\""),
         ("token only in the form body", None, vec![("access_token", access)], "Bearer realm=\"latchkey\""),
         ("Basic scheme", Some("Basic eDp5"), vec![("access_token", access)], "Bearer realm=\"latchkey\""),

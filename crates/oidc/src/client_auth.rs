@@ -17,6 +17,20 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 /// not a credential (and it bounds how long its `jti` must be remembered).
 pub const MAX_ASSERTION_LIFETIME_SECS: i64 = 300;
 
+/// The algorithms a client assertion may be signed with, as discovery
+/// advertises them (`*_endpoint_auth_signing_alg_values_supported`). Only
+/// asymmetric ones: `none` cannot be parsed by jsonwebtoken, and HMAC would
+/// let anyone who knows the public key forge (key confusion).
+pub const ASSERTION_ALG_NAMES: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"];
+
+/// [`ASSERTION_ALG_NAMES`] as jsonwebtoken's algorithms (same order).
+const ASSERTION_ALGS: [Algorithm; 4] = [
+    Algorithm::RS256,
+    Algorithm::PS256,
+    Algorithm::ES256,
+    Algorithm::EdDSA,
+];
+
 /// Clock skew tolerated on an assertion's `exp`.
 const ASSERTION_LEEWAY_SECS: i64 = 30;
 
@@ -243,13 +257,8 @@ fn verify_assertion(
     let fail = |m: &str| ClientAuthError::Failed(m.to_owned());
     let header =
         jsonwebtoken::decode_header(jwt).map_err(|_| fail("client_assertion is not a JWT"))?;
-    // Only asymmetric algorithms: `none` cannot be parsed by jsonwebtoken, and
-    // HMAC would let anyone who knows the public key forge (key confusion).
     let alg = header.alg;
-    if !matches!(
-        alg,
-        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 | Algorithm::EdDSA
-    ) {
+    if !ASSERTION_ALGS.contains(&alg) {
         return Err(fail(
             "client_assertion must be signed with RS256, PS256, ES256 or EdDSA",
         ));
@@ -317,6 +326,15 @@ mod tests {
 
     fn params<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> {
         move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)
+    }
+
+    #[test]
+    fn advertised_assertion_algs_are_the_verified_ones() {
+        let parsed: Vec<Algorithm> = ASSERTION_ALG_NAMES
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(parsed, ASSERTION_ALGS);
     }
 
     #[test]

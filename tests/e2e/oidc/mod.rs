@@ -3,6 +3,7 @@
 
 mod algs;
 mod consent;
+mod discovery;
 mod features;
 mod logout;
 mod negative;

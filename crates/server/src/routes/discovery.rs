@@ -4,6 +4,7 @@
 use actix_web::http::header::{CACHE_CONTROL, ContentType};
 use actix_web::{HttpResponse, get, web};
 use latchkey_oidc::claims::{CLAIMS, SCOPES};
+use latchkey_oidc::client_auth::ASSERTION_ALG_NAMES;
 use latchkey_oidc::{Acr, SigningAlg};
 use serde_json::json;
 
@@ -40,11 +41,14 @@ pub fn metadata(issuer: &str) -> serde_json::Value {
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
-        "userinfo_signing_alg_values_supported": [],
         "token_endpoint_auth_methods_supported": client_auth,
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256", "EdDSA"],
+        // RFC 8414 §2: each endpoint that lists private_key_jwt MUST list
+        // the assertion algorithms too.
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALG_NAMES,
         "revocation_endpoint_auth_methods_supported": client_auth,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALG_NAMES,
         "introspection_endpoint_auth_methods_supported": confidential_auth,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALG_NAMES,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": CLAIMS,
         "claims_parameter_supported": false,

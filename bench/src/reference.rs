@@ -4,6 +4,11 @@
 //! that bare server (`latchkey-bench-bare`) with the same client, the same
 //! `client_credentials` scenario and the same CPU accounting, and reports
 //! Latchkey's figure against it.
+//!
+//! The same bare server also serves prebuilt discovery and JWKS documents
+//! of Latchkey's lengths, so `--reference` measures the discovery
+//! scenario's ceiling on this machine: what actix-web reaches with nothing
+//! between the socket and the bytes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,8 +24,16 @@ use crate::server::{free_port, sibling};
 use crate::smtp::Sink;
 
 /// Start the bare server (`bin`, default: `latchkey-bench-bare` beside
-/// the harness), load it like Latchkey's token endpoint, stop it.
-pub async fn run(options: &Options, bin: Option<PathBuf>) -> anyhow::Result<ScenarioResult> {
+/// the harness), run `scenario` (`ClientCredentials` or `Discovery`)
+/// against it as against Latchkey, stop it.
+pub async fn run(
+    options: &Options,
+    bin: Option<PathBuf>,
+    scenario: Scenario,
+) -> anyhow::Result<ScenarioResult> {
+    if !matches!(scenario, Scenario::ClientCredentials | Scenario::Discovery) {
+        bail!("the bare server answers only client_credentials and discovery");
+    }
     let bin = match bin {
         Some(bin) => bin,
         None => sibling("latchkey-bench-bare")?,
@@ -49,7 +62,7 @@ pub async fn run(options: &Options, bin: Option<PathBuf>) -> anyhow::Result<Scen
         let sink = Arc::new(Sink::start().await?);
         let base = format!("http://localhost:{port}");
         let ctx = Arc::new(Ctx::new(base, port, &sink, world).await?);
-        runner::run(&ctx, Scenario::ClientCredentials, options, pid).await
+        runner::run(&ctx, scenario, options, pid).await
     }
     .await;
     let _ = child.kill().await;
@@ -69,25 +82,34 @@ async fn wait_until_listening(port: u16) -> anyhow::Result<()> {
     bail!("latchkey-bench-bare did not listen on port {port} within 5 s")
 }
 
-/// Run the reference and print it (and write JSON with `--json`).
+/// Run the reference (tokens, then discovery) and print it (and write JSON
+/// with `--json`: the two results, in that order).
 pub async fn report(options: &Options) -> anyhow::Result<()> {
     eprintln!(
-        "running the bare reference server (client_credentials) for {:?} at concurrency {}…",
+        "running the bare reference server (client_credentials, then discovery+jwks) for {:?} each at concurrency {}…",
         options.duration, options.concurrency
     );
-    let r = run(options, None).await?;
-    println!("bare actix-web + ES256 reference: {}", r.summary());
+    let tokens = run(options, None, Scenario::ClientCredentials).await?;
+    println!("bare actix-web + ES256 reference: {}", tokens.summary());
     println!(
         "server CPU-s per 1,000 tokens {:.4}; the issue's target is 65 % of this server's rate (15,000 of 23,000): {:.0} per CPU-s here",
-        r.cpu_secs_per_1000,
-        r.per_cpu_sec * 15.0 / 23.0
+        tokens.cpu_secs_per_1000,
+        tokens.per_cpu_sec * 15.0 / 23.0
     );
+    let documents = run(options, None, Scenario::Discovery).await?;
+    println!(
+        "bare actix-web, prebuilt discovery and JWKS: {}",
+        documents.summary()
+    );
+    let results = [tokens, documents];
     if let Some(path) = &options.json {
-        std::fs::write(path, serde_json::to_string_pretty(&r)?)?;
+        std::fs::write(path, serde_json::to_string_pretty(&results)?)?;
         println!("JSON written to {}", path.display());
     }
-    if r.errors > 0 {
-        bail!("the reference run had {} errors", r.errors);
+    for r in &results {
+        if r.errors > 0 {
+            bail!("the reference run ({}) had {} errors", r.name, r.errors);
+        }
     }
     Ok(())
 }

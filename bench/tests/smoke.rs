@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use latchkey_bench::{Options, Stack};
+use latchkey_bench::{Options, Scenario, Stack};
 
 fn server() -> Option<PathBuf> {
     Some(PathBuf::from(env!("CARGO_BIN_EXE_latchkey-bench-server")))
@@ -71,15 +71,21 @@ async fn smoke_shared() {
     assert_clean(&report);
 }
 
-/// The reference server answers the token scenario without an error.
+/// The reference server answers the token and the discovery scenarios
+/// without an error (the discovery client checks each answer is a JSON
+/// object of the announced length), and nothing else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smoke_reference() {
     let options = Options::smoke(Stack::Embedded, server());
     let bare = PathBuf::from(env!("CARGO_BIN_EXE_latchkey-bench-bare"));
-    let r = latchkey_bench::reference::run(&options, Some(bare))
-        .await
-        .unwrap();
-    assert!(r.iterations > 0, "{}", r.summary());
-    assert_eq!(r.errors, 0, "{}", r.summary());
-    assert!(r.server_cpu_secs > 0.0, "{}", r.summary());
+    for scenario in [Scenario::ClientCredentials, Scenario::Discovery] {
+        let r = latchkey_bench::reference::run(&options, Some(bare.clone()), scenario)
+            .await
+            .unwrap();
+        assert!(r.iterations > 0, "{}", r.summary());
+        assert_eq!(r.errors, 0, "{}", r.summary());
+        assert!(r.server_cpu_secs > 0.0, "{}", r.summary());
+    }
+    let refused = latchkey_bench::reference::run(&options, Some(bare), Scenario::Introspection);
+    assert!(refused.await.is_err());
 }

@@ -2,6 +2,15 @@
 //!
 //! An incoming id from a load balancer is kept when it is short and plain
 //! (so it cannot inject into logs); otherwise a random one is made.
+//!
+//! Every request gets one access line (`handled`, with status and time) at
+//! `info`, except successful answers on the [`QUIET_PATHS`]: probes and
+//! metadata that load balancers, Prometheus and relying parties poll all day
+//! log at `debug`. At `info` their line was a sixth of a discovery request's
+//! CPU (the formatting and a `write` per line; docs/performance.md), for
+//! lines nobody reads. Their failures still log at `info`, every request
+//! is counted in `latchkey_http_requests_total` either way, and the span
+//! (with the request id, for whatever else a request logs) is kept.
 
 use std::time::Instant;
 
@@ -19,6 +28,15 @@ pub struct RequestId(pub String);
 /// The header carrying the request id.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Paths whose successful answers log at `debug` (see the module doc).
+pub const QUIET_PATHS: &[&str] = &[
+    "/.well-known/openid-configuration",
+    "/jwks",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
+
 fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&X_REQUEST_ID)?.to_str().ok()?;
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
@@ -32,6 +50,7 @@ pub async fn request_id(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = incoming_id(&req).unwrap_or_else(|| latchkey_core::id::random_hex(8));
+    let quiet = QUIET_PATHS.contains(&req.path());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -46,6 +65,13 @@ pub async fn request_id(
     }
     let status = res.status().as_u16();
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    span.in_scope(|| tracing::info!(status, elapsed_us, "handled"));
+    if quiet && status < 400 {
+        span.in_scope(|| tracing::debug!(status, elapsed_us, "handled"));
+    } else {
+        span.in_scope(|| tracing::info!(status, elapsed_us, "handled"));
+    }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,9 +8,11 @@
 //! metadata that load balancers, Prometheus and relying parties poll all day
 //! log at `debug`. At `info` their line was a sixth of a discovery request's
 //! CPU (the formatting and a `write` per line; docs/performance.md), for
-//! lines nobody reads. Their failures still log at `info`, every request
-//! is counted in `latchkey_http_requests_total` either way, and the span
-//! (with the request id, for whatever else a request logs) is kept.
+//! lines nobody reads. Their span is a `debug` one too (making it was a
+//! tenth of a discovery request): what their handlers log at `info` (a
+//! failed `/readyz` check) carries no request id. Their failures still log
+//! the access line at `info`, with the request id, and every request is
+//! counted in `latchkey_http_requests_total` either way.
 
 use std::time::Instant;
 
@@ -51,12 +53,14 @@ pub async fn request_id(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = incoming_id(&req).unwrap_or_else(|| latchkey_core::id::random_hex(8));
     let quiet = QUIET_PATHS.contains(&req.path());
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %req.method(),
-        path = %req.path(),
-    );
+    // A quiet path's span is a `debug` one: at `info` it is off and costs
+    // nothing (making it was a tenth of a discovery request).
+    let span = if quiet {
+        tracing::debug_span!("request", request_id = %id, method = %req.method(), path = %req.path())
+    } else {
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path())
+    };
+    let method = req.method().clone();
     actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
@@ -67,6 +71,11 @@ pub async fn request_id(
     let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     if quiet && status < 400 {
         span.in_scope(|| tracing::debug!(status, elapsed_us, "handled"));
+    } else if span.is_disabled() {
+        // A quiet path that failed logs at `info` like any failure; its
+        // span is off, so the line carries the span's fields itself.
+        let path = res.request().path();
+        tracing::info!(request_id = %id, %method, path, status, elapsed_us, "handled");
     } else {
         span.in_scope(|| tracing::info!(status, elapsed_us, "handled"));
     }

@@ -112,7 +112,19 @@ async fn a_failed_quiet_path_logs_at_info_with_its_request_id() {
     let lines = handled_lines(&info);
     assert_eq!(lines.len(), 1, "{info}");
     assert!(lines[0].contains("INFO"), "{info}");
-    for field in ["request_id=r0", "method=GET", "path=/jwks", "status=503"] {
+    for field in [
+        "request_id=r0",
+        "method=GET",
+        "path=\"/jwks\"",
+        "status=503",
+    ] {
         assert!(lines[0].contains(field), "{field} missing: {info}");
     }
+
+    // With `debug` on, the span is there and carries the fields once.
+    let debug = log_of(tracing::Level::DEBUG, &["/jwks"]).await;
+    let lines = handled_lines(&debug);
+    assert_eq!(lines.len(), 1, "{debug}");
+    assert!(lines[0].contains("INFO") && lines[0].contains("request_id=r0"));
+    assert_eq!(lines[0].matches("request_id=").count(), 1, "{debug}");
 }

@@ -75,7 +75,7 @@ pub async fn request_id(
         // A quiet path that failed logs at `info` like any failure; its
         // span is off, so the line carries the span's fields itself.
         let path = res.request().path();
-        tracing::info!(request_id = %id, %method, path, status, elapsed_us, "handled");
+        tracing::info!(request_id = %id, %method, path = %path, status, elapsed_us, "handled");
     } else {
         span.in_scope(|| tracing::info!(status, elapsed_us, "handled"));
     }

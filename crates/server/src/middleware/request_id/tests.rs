@@ -112,12 +112,7 @@ async fn a_failed_quiet_path_logs_at_info_with_its_request_id() {
     let lines = handled_lines(&info);
     assert_eq!(lines.len(), 1, "{info}");
     assert!(lines[0].contains("INFO"), "{info}");
-    for field in [
-        "request_id=r0",
-        "method=GET",
-        "path=\"/jwks\"",
-        "status=503",
-    ] {
+    for field in ["request_id=r0", "method=GET", "path=/jwks", "status=503"] {
         assert!(lines[0].contains(field), "{field} missing: {info}");
     }
 
